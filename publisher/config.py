@@ -1,0 +1,81 @@
+"""Settings, read once from one TOML file (``localindex.toml``) with defaults here."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from .paths import ROOT
+
+CONFIG_ENV = "LOCALINDEX_CONFIG"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a deployment may change. Defaults serve the bundled data on loopback."""
+
+    base_uri: str = "http://127.0.0.1:8080/"
+    var_dir: Path = ROOT / "var"
+    datasets_file: Path = ROOT / "data" / "datasets.toml"
+    publisher_name: str = "localindex"
+    publisher_uri: str = "http://127.0.0.1:8080/id/publisher/localindex"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    server_threads: int = 8
+    query_timeout_s: float = 30.0
+    query_row_cap: int = 100_000
+    query_workers: int = 2
+    max_query_bytes: int = 100_000
+    shacl_sample_areas: int = 25
+
+    @property
+    def store_dir(self) -> Path:
+        return self.var_dir / "store"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.var_dir / "snapshots"
+
+    @property
+    def releases_dir(self) -> Path:
+        return self.var_dir / "releases"
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.var_dir / "staging"
+
+    def with_overrides(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+
+_PATH_FIELDS = {"var_dir", "datasets_file"}
+
+
+def load_settings(path: str | Path | None = None, **overrides) -> Settings:
+    """Read settings from ``path``, $LOCALINDEX_CONFIG or ./localindex.toml (first that exists)."""
+    candidates = [path, os.environ.get(CONFIG_ENV), Path.cwd() / "localindex.toml"]
+    values: dict = {}
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            values = _read_toml(Path(candidate))
+            break
+        if candidate == path and path is not None:
+            raise FileNotFoundError(f"config file not found: {path}")
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)
+
+
+def _read_toml(path: Path) -> dict:
+    with path.open("rb") as handle:
+        raw = tomllib.load(handle).get("localindex", {})
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ValueError(f"{path}: unknown setting(s) in [localindex]: {', '.join(unknown)}")
+    for key in _PATH_FIELDS & raw.keys():
+        raw[key] = (path.parent / raw[key]).resolve()
+    if not str(raw.get("base_uri", "/")).endswith("/"):
+        raise ValueError(f"{path}: base_uri must end with '/'")
+    return raw
