@@ -1,0 +1,26 @@
+"""Index builders: each turns a dataset's inputs into the tidy observation table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass
+class BuiltTable:
+    """A builder's output: observations, the areas they cover, and what was checked on the way."""
+
+    table: pd.DataFrame
+    areas: pd.DataFrame  # columns: code, name, parent (may be empty strings)
+    checks: list[str] = field(default_factory=list)
+
+
+def builder(name: str):
+    from . import imd
+
+    builders = {"imd": imd.build}
+    try:
+        return builders[name]
+    except KeyError:
+        raise ValueError(f"unknown builder {name!r} (known: {', '.join(builders)})") from None

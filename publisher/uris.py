@@ -1,0 +1,107 @@
+"""Every URI pattern localindex mints or references (DESIGN.md §3), in one place."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+GEOGRAPHY = "http://statistics.data.gov.uk/id/statistical-geography/"
+YEAR = "http://reference.data.gov.uk/id/year/"
+GOVERNMENT_YEAR = "http://reference.data.gov.uk/id/government-year/"
+OGL_V3 = "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+
+QB = "http://purl.org/linked-data/cube#"
+SDMX_DIMENSION = "http://purl.org/linked-data/sdmx/2009/dimension#"
+SDMX_ATTRIBUTE = "http://purl.org/linked-data/sdmx/2009/attribute#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+REF_AREA = SDMX_DIMENSION + "refArea"
+REF_PERIOD = SDMX_DIMENSION + "refPeriod"
+UNIT_MEASURE = SDMX_ATTRIBUTE + "unitMeasure"
+OBS_STATUS = SDMX_ATTRIBUTE + "obsStatus"
+
+_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def area(code: str) -> str:
+    return GEOGRAPHY + code
+
+
+def period(label: str) -> str:
+    """reference.data.gov.uk URI of a period label: '2019' or '2018-2019'."""
+    if re.fullmatch(r"\d{4}", label):
+        return YEAR + label
+    if re.fullmatch(r"\d{4}-\d{4}", label):
+        return GOVERNMENT_YEAR + label
+    raise ValueError(f"unsupported period {label!r}: expected YYYY or YYYY-YYYY")
+
+
+def check_segment(value: str, what: str) -> str:
+    """Refuse anything that is not a safe, code-like URI path segment."""
+    if not _SEGMENT.fullmatch(value):
+        raise ValueError(f"{what} {value!r} is not a valid URI segment (letters, digits, . _ -)")
+    return value
+
+
+@dataclass(frozen=True)
+class Minter:
+    """URIs under the configured base (which ends with '/')."""
+
+    base: str
+
+    def series(self, series: str) -> str:
+        return f"{self.base}data/{series}"
+
+    def edition(self, series: str, edition: str) -> str:
+        return f"{self.base}data/{series}/{edition}"
+
+    def structure(self, series: str, edition: str) -> str:
+        return f"{self.edition(series, edition)}/structure"
+
+    def component_spec(self, series: str, edition: str, name: str) -> str:
+        return f"{self.edition(series, edition)}/component/{name}"
+
+    def observation_prefix(self, series: str, edition: str) -> str:
+        return f"{self.edition(series, edition)}/obs/"
+
+    def area_list(self, series: str, edition: str) -> str:
+        return f"{self.edition(series, edition)}/areas"
+
+    def graph(self, series: str, edition: str, release_key: str) -> str:
+        return f"{self.base}graph/{series}/{edition}/{release_key[:16]}"
+
+    def release_activity(self, series: str, edition: str, release_key: str) -> str:
+        return f"{self.base}id/release/{series}/{edition}/{release_key[:16]}"
+
+    def source(self, path: str) -> str:
+        return f"{self.base}id/source/{path}"
+
+    def download(self, series: str, edition: str, filename: str) -> str:
+        return f"{self.base}downloads/{series}/{edition}/{filename}"
+
+    def measure(self, name: str) -> str:
+        return f"{self.base}def/measure/{name}"
+
+    def dimension(self, name: str) -> str:
+        return f"{self.base}def/dimension/{name}"
+
+    def scheme(self, scheme: str) -> str:
+        return f"{self.base}def/concept-scheme/{scheme}"
+
+    def concept(self, scheme: str, notation: str) -> str:
+        return f"{self.base}def/concept/{scheme}/{notation}"
+
+    def method(self, name: str) -> str:
+        return f"{self.base}def/method/{name}"
+
+    def ontology(self, term: str) -> str:
+        return f"{self.base}def/ontology/{term}"
+
+    @property
+    def vocabulary_graph(self) -> str:
+        return f"{self.base}graph/vocabulary"
+
+    @property
+    def sparql_endpoint(self) -> str:
+        return f"{self.base}sparql"
