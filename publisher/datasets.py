@@ -56,7 +56,8 @@ def load_datasets(path: Path) -> list[DatasetSpec]:
         try:
             spec = DatasetSpec(**entry, root=path.parent)
         except TypeError as error:
-            raise ValueError(f"{path}: dataset {entry.get('series')}/{entry.get('edition')}: {error}")
+            name = f"{entry.get('series')}/{entry.get('edition')}"
+            raise ValueError(f"{path}: dataset {name}: {error}") from None
         check_segment(spec.series, "series")
         check_segment(spec.edition, "edition")
         period(spec.period)
