@@ -81,9 +81,10 @@ def _select_columns(source: Path, columns: dict[str, str]) -> list[list[str]]:
 def _write_deterministic_gzip(target: Path, rows: list[list[str]]) -> None:
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows(rows)
-    with target.open("wb") as raw, gzip.GzipFile(
-        filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9
-    ) as handle:
+    with (
+        target.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as handle,
+    ):
         handle.write(text.getvalue().encode("utf-8"))
 
 

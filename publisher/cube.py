@@ -88,8 +88,14 @@ def observation_ntriples(table: pd.DataFrame, shape: CubeShape, minter: Minter) 
     data_set, dataset = f"<{uris.QB}dataSet>", f"<{shape.dataset}>"
     dim, qb_measure_type = f"<{shape.component_dimension}>", f"<{uris.QB}measureType>"
     for area, per, comp, meas, value, unit_code, status_code in zip(
-        table["area"], table["period"], table["component"], table["measure"], lexical,
-        table["unit"], table["status"], strict=True,
+        table["area"],
+        table["period"],
+        table["component"],
+        table["measure"],
+        lexical,
+        table["unit"],
+        table["status"],
+        strict=True,
     ):
         s = f"<{shape.observation(area, per, comp, meas)}>"
         lines = (

@@ -12,6 +12,7 @@ from .uris import check_segment, period
 @dataclass(frozen=True)
 class DatasetSpec:
     series: str
+    series_title: str
     edition: str
     builder: str
     period: str

@@ -33,9 +33,7 @@ def read_input(path: Path, columns: dict[str, str], key: str | None = None) -> p
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         found = ", ".join(frame.columns)
-        raise InputError(
-            [Problem(name, 1, c, f"required column missing (found: {found})") for c in missing]
-        )
+        raise InputError([Problem(name, 1, c, f"required column missing (found: {found})") for c in missing])
     problems: list[Problem] = []
     typed = {column: _typed(frame[column], kind, name, problems) for column, kind in columns.items()}
     result = pd.DataFrame(typed)

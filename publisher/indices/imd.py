@@ -49,7 +49,14 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
         for component in spec.components
         for measure in spec.measures
     ]
-    return BuiltTable(tidy.concat(frames), areas, checks)
+    return BuiltTable(
+        tidy.concat(frames),
+        areas,
+        component_dimension="imd-domain",
+        component_scheme="imd",
+        method="imd-score-from-transformed-domains",
+        checks=checks,
+    )
 
 
 def transformed_score(rank: np.ndarray, universe: int) -> np.ndarray:
@@ -76,8 +83,13 @@ def _check_against_published(spec: DatasetSpec, reconstructed: pd.Series) -> str
     bad = difference[~(difference <= SCORE_TOLERANCE + 1e-9)]
     if len(bad):
         problems = [
-            Problem(str(path), None, "imd", f"LSOA {code}: reconstructed IMD score differs "
-                    f"from the published one by {diff:.4f} (tolerance {SCORE_TOLERANCE})")
+            Problem(
+                str(path),
+                None,
+                "imd",
+                f"LSOA {code}: reconstructed IMD score differs "
+                f"from the published one by {diff:.4f} (tolerance {SCORE_TOLERANCE})",
+            )
             for code, diff in bad.items()
         ]
         raise InputError(problems)
@@ -89,12 +101,20 @@ def _check_against_published(spec: DatasetSpec, reconstructed: pd.Series) -> str
 
 def _areas(spec: DatasetSpec) -> pd.DataFrame:
     path = spec.input_path(spec.inputs["areas"])
-    frame = read_input(
-        path, {"lsoa": "code", "lsoa_name": "text", "lad": "code"}, key="lsoa"
-    ).rename(columns={"lsoa": "code", "lsoa_name": "name", "lad": "parent"})
+    frame = read_input(path, {"lsoa": "code", "lsoa_name": "text", "lad": "code"}, key="lsoa").rename(
+        columns={"lsoa": "code", "lsoa_name": "name", "lad": "parent"}
+    )
     if len(frame) != spec.ranking_universe:
-        raise InputError([Problem(str(path), None, "lsoa", f"{len(frame):,} areas, but the "
-                                  f"ranking universe is {spec.ranking_universe:,}")])
+        raise InputError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    "lsoa",
+                    f"{len(frame):,} areas, but the ranking universe is {spec.ranking_universe:,}",
+                )
+            ]
+        )
     return frame.sort_values("code").reset_index(drop=True)
 
 

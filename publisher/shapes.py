@@ -1,0 +1,148 @@
+"""Per-dataset SHACL shapes generated from a structure definition (IC-11, 13, 15, 16, 19 and the
+localindex ranges), to run with the generic shapes/datacube.ttl. Each shape's sh:message starts
+with the rule it checks, so a report names the rule and the offending observation."""
+
+from __future__ import annotations
+
+import re
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, XSD
+
+from . import uris
+from .cube import CubeShape
+from .datasets import DatasetSpec
+from .uris import Minter
+from .vocab import scheme_concepts
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+QB = Namespace(uris.QB)
+
+
+class _ShapeBuilder:
+    def __init__(self, graph: Graph, dataset: str):
+        self.graph = graph
+        self.dataset = dataset
+        self.count = 0
+
+    def node_shape(self, message: str) -> URIRef:
+        """A new observation shape (targets every subject of qb:dataSet) carrying one rule."""
+        self.count += 1
+        shape = URIRef(f"{self.dataset}/shape/{self.count}")
+        self.graph.add((shape, RDF.type, SH.NodeShape))
+        self.graph.add((shape, SH.targetSubjectsOf, QB.dataSet))
+        self.graph.add((shape, SH.message, Literal(message)))
+        return shape
+
+    def prop(self, path, **constraints) -> BNode:
+        node = BNode()
+        self.graph.add((node, SH.path, URIRef(path) if isinstance(path, str) else path))
+        for name, value in constraints.items():
+            if name == "in_":
+                self.graph.add((node, SH["in"], self.list_of([URIRef(v) for v in value])))
+            else:
+                self.graph.add((node, SH[name], value))
+        return node
+
+    def list_of(self, items: list) -> BNode:
+        head = BNode()
+        Collection(self.graph, head, items)
+        return head
+
+    def anonymous(self, *properties: BNode) -> BNode:
+        node = BNode()
+        for item in properties:
+            self.graph.add((node, SH.property, item))
+        return node
+
+    def negation(self, inner: BNode) -> BNode:
+        node = BNode()
+        self.graph.add((node, SH["not"], inner))
+        return node
+
+    def either(self, shape: URIRef, *alternatives: BNode) -> None:
+        self.graph.add((shape, SH["or"], self.list_of(list(alternatives))))
+
+
+def dataset_shapes(spec: DatasetSpec, shape: CubeShape, minter: Minter) -> Graph:
+    graph = Graph()
+    build = _ShapeBuilder(graph, shape.dataset)
+    concepts = scheme_concepts(minter.base, shape.component_scheme)
+    component_dim = shape.component_dimension
+
+    dimensions = [uris.REF_AREA, uris.REF_PERIOD, component_dim, uris.QB + "measureType"]
+    for dimension in dimensions:
+        s = build.node_shape(f"IC-11: an observation has exactly one value for {dimension}")
+        graph.add((s, SH.property, build.prop(dimension, minCount=Literal(1), maxCount=Literal(1))))
+
+    s = build.node_shape(f"IC-19: {component_dim} takes a value of the {shape.component_scheme} code list")
+    graph.add((s, SH.property, build.prop(component_dim, in_=[c.uri for c in concepts])))
+    s = build.node_shape("IC-19: qb:measureType is a measure of the structure")
+    graph.add((s, SH.property, build.prop(QB.measureType, in_=list(shape.measures.values()))))
+
+    area_pattern = "^" + re.escape(uris.GEOGRAPHY) + spec.area_code_pattern.lstrip("^")
+    s = build.node_shape(f"LI-area-pattern: refArea matches {area_pattern}")
+    graph.add((s, SH.property, build.prop(uris.REF_AREA, nodeKind=SH.IRI, pattern=Literal(area_pattern))))
+
+    s = build.node_shape("IC-13: an observation has the required attribute sdmx-attribute:unitMeasure")
+    graph.add((s, SH.property, build.prop(uris.UNIT_MEASURE, minCount=Literal(1))))
+
+    missing = URIRef(minter.concept("obs-status", "missing"))
+    for notation, measure in shape.measures.items():
+        is_this = build.anonymous(build.prop(QB.measureType, hasValue=URIRef(measure)))
+        s = build.node_shape(
+            f"IC-15: an observation of measure type {notation} has a {notation} value or obsStatus missing"
+        )
+        build.either(
+            s,
+            build.negation(is_this),
+            build.anonymous(build.prop(measure, minCount=Literal(1))),
+            build.anonymous(build.prop(uris.OBS_STATUS, hasValue=missing)),
+        )
+        others = [build.prop(o, maxCount=Literal(0)) for o in shape.measures.values() if o != measure]
+        s = build.node_shape(f"IC-16: an observation of measure type {notation} has no other measure")
+        build.either(s, build.negation(is_this), build.anonymous(*others))
+
+    ranges = {
+        "rank": dict(minInclusive=Literal(1), maxInclusive=Literal(spec.ranking_universe)),
+        "decile": dict(minInclusive=Literal(1), maxInclusive=Literal(10)),
+        "population": dict(minInclusive=Literal(0)),
+        "score": {},
+    }
+    for notation, measure in shape.measures.items():
+        datatype = URIRef(shape.datatypes[notation])
+        s = build.node_shape(
+            f"LI-range: {notation} is an {datatype.split('#')[-1]}" + _describe(ranges.get(notation, {}))
+        )
+        graph.add(
+            (
+                s,
+                SH.property,
+                build.prop(measure, datatype=datatype, maxCount=Literal(1), **ranges.get(notation, {})),
+            )
+        )
+    if "score" in shape.measures:
+        for concept in concepts:
+            bounds = {}
+            if concept.score_minimum is not None:
+                bounds["minInclusive"] = Literal(concept.score_minimum, datatype=XSD.decimal)
+            if concept.score_maximum is not None:
+                bounds["maxInclusive"] = Literal(concept.score_maximum, datatype=XSD.decimal)
+            if not bounds:
+                continue
+            s = build.node_shape(f"LI-range: {concept.notation} score" + _describe(bounds))
+            of_concept = build.anonymous(build.prop(component_dim, hasValue=URIRef(concept.uri)))
+            build.either(
+                s, build.negation(of_concept), build.anonymous(build.prop(shape.measures["score"], **bounds))
+            )
+    return graph
+
+
+def _describe(bounds: dict) -> str:
+    low, high = bounds.get("minInclusive"), bounds.get("maxInclusive")
+    if low is not None and high is not None:
+        return f" from {low} to {high}"
+    if low is not None:
+        return f" of at least {low}"
+    return ""
