@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from . import __version__, uris
 from .cube import CubeShape
@@ -18,6 +18,7 @@ from .uris import Minter
 QB = Namespace(uris.QB)
 SDMX_DIMENSION = Namespace(uris.SDMX_DIMENSION)
 SDMX_ATTRIBUTE = Namespace(uris.SDMX_ATTRIBUTE)
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 ENGLAND = URIRef(uris.area("E92000001"))
 

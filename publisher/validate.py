@@ -6,7 +6,9 @@ Nothing is published unless the report has no findings.
 
 from __future__ import annotations
 
+import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, Namespace
 
 from . import uris
-from .cube import XSD_INTEGER, CubeShape
+from .cube import CubeShape
 from .datasets import DatasetSpec
 from .paths import CHECKS_DIR, SHAPES_DIR
 from .tidy import KEY
@@ -208,35 +210,39 @@ class Check:
             checks.append(cls(path.stem, rule.group(1).strip(), message.group(1).strip(), text))
         return checks
 
+    def bind(self, constants: dict[str, str]) -> str:
+        """Replace ?name by its per-dataset constant (IRIs and numbers minted by localindex itself)."""
+        return re.sub(r"\?(\w+)\b", lambda m: constants.get(m.group(1), m.group(0)), self.query)
+
 
 def check_sparql(
     store: ox.Store, graphs: list[str], spec: DatasetSpec, shape: CubeShape, minter: Minter
 ) -> tuple[list[str], list[Finding]]:
     """Run every shapes/checks/*.rq over the union of ``graphs``; return (rules run, findings)."""
     area_pattern = "^" + re.escape(uris.GEOGRAPHY) + spec.area_code_pattern.lstrip("^")
-    bindings = {
-        ox.Variable("dataset"): ox.NamedNode(shape.dataset),
-        ox.Variable("universe"): ox.Literal(str(spec.ranking_universe), datatype=ox.NamedNode(XSD_INTEGER)),
-        ox.Variable("areaList"): ox.NamedNode(minter.area_list(spec.series, spec.edition)),
-        ox.Variable("areaPattern"): ox.Literal(area_pattern),
-        ox.Variable("componentDimension"): ox.NamedNode(shape.component_dimension),
+    constants = {
+        "dataset": f"<{shape.dataset}>",
+        "universe": str(spec.ranking_universe),
+        "areaList": f"<{minter.area_list(spec.series, spec.edition)}>",
+        "areaPattern": json.dumps(area_pattern),
+        "componentDimension": f"<{shape.component_dimension}>",
     }
     default_graph = [ox.NamedNode(g) for g in graphs]
-    findings, rules = [], []
-    for check in Check.load_all():
-        rules.append(check.rule)
-        solutions = store.query(
-            check.query, base_iri=minter.base, default_graph=default_graph, substitutions=bindings
-        )
+
+    def run(check: Check) -> Finding | None:
+        solutions = store.query(check.bind(constants), base_iri=minter.base, default_graph=default_graph)
         focus, count = [], 0
         for solution in solutions:
             count += 1
             if len(focus) < SHOWN:
                 node, detail = solution["focus"], solution["detail"]
                 focus.append(f"{getattr(node, 'value', node)}: {getattr(detail, 'value', detail)}")
-        if count:
-            findings.append(Finding("sparql", check.rule, check.message, focus, count))
-    return rules, findings
+        return Finding("sparql", check.rule, check.message, focus, count) if count else None
+
+    checks = Check.load_all()
+    with ThreadPoolExecutor(max_workers=2) as pool:  # pyoxigraph releases the GIL while it evaluates
+        results = list(pool.map(run, checks))
+    return [c.rule for c in checks], [f for f in results if f is not None]
 
 
 def sample_areas(area_codes: list[str], size: int) -> list[str]:
@@ -249,21 +255,14 @@ def sample_areas(area_codes: list[str], size: int) -> list[str]:
 
 
 def graph_for_shacl(store: ox.Store, graphs: list[str], areas: list[str] | None) -> Graph:
-    """Copy the non-observation triples plus every observation of ``areas`` (None: all) into rdflib."""
+    """The data pyshacl sees: metadata and every observation of ``areas``, or everything (None)."""
     default_graph = [ox.NamedNode(g) for g in graphs]
-    observation = ox.NamedNode(uris.QB + "Observation")
-    everything = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
     if areas is None:
-        triples = store.query(everything, default_graph=default_graph)
+        query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
     else:
-        values = " ".join(f"<{uris.area(a)}>" for a in areas)
-        query = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
-            {{ ?s ?p ?o . FILTER NOT EXISTS {{ ?s a ?observation }} }}
-            UNION {{ VALUES ?area {{ {values} }} ?s <{uris.REF_AREA}> ?area ; ?p ?o }}
-        }}"""
-        triples = store.query(
-            query, default_graph=default_graph, substitutions={ox.Variable("observation"): observation}
-        )
+        query = (SHAPES_DIR / "shacl-sample.rq").read_text()
+        query = query.replace("?sampleAreas", " ".join(f"<{uris.area(a)}>" for a in areas))
+    triples = store.query(query, default_graph=default_graph)
     data = Graph()
     data.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
     return data

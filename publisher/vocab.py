@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import pyoxigraph as ox
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import SKOS
 
@@ -13,6 +14,14 @@ from .paths import VOCAB_DIR
 
 def vocabulary_files() -> list:
     return sorted(VOCAB_DIR.glob("*.ttl"))
+
+
+def vocabulary_ntriples(base: str) -> bytes:
+    """All vocabularies as N-Triples with IRIs resolved against ``base``."""
+    triples = []
+    for path in vocabulary_files():
+        triples.extend(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=base))
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
 
 
 @lru_cache(maxsize=4)

@@ -1,0 +1,133 @@
+"""The `localindex` command: build, validate and serve."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .config import load_settings
+from .datasets import load_datasets, select
+from .errors import InputError
+
+
+@click.group()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Settings file (default: $LOCALINDEX_CONFIG or ./localindex.toml).",
+)
+@click.pass_context
+def main(context: click.Context, config_path: str | None) -> None:
+    """Publish English local-area indices as validated linked open data."""
+    context.obj = load_settings(config_path)
+
+
+@main.command()
+@click.argument("datasets", nargs=-1)
+@click.option("--force", is_flag=True, help="Rebuild even when inputs, settings and software are unchanged.")
+@click.option("--full-shacl", is_flag=True, help="Run pyshacl on every observation, not a sample (slow).")
+@click.pass_obj
+def build(settings, datasets: tuple[str, ...], force: bool, full_shacl: bool) -> None:
+    """Build, validate and publish DATASETS (series or series/edition; default: all).
+
+    A dataset whose inputs, settings and software are unchanged is reused, not rebuilt.
+    Exits non-zero if any dataset fails validation; what was published before stays live.
+    """
+    from .release import build_release, ensure_vocabulary
+    from .store import Registry, WritableStore, build_lock, current_snapshot
+    from .uris import Minter
+
+    specs = select(load_datasets(settings.datasets_file), list(datasets))
+    started = time.perf_counter()
+    failed = []
+    with build_lock(settings):
+        store = WritableStore(settings)
+        registry = Registry(settings)
+        orphans = store.drop_unregistered(registry)
+        if orphans:
+            click.echo(f"removed {len(orphans)} graph(s) left by an interrupted build")
+        if ensure_vocabulary(store, registry, Minter(settings.base_uri)):
+            registry.save()
+            click.echo("vocabulary graph loaded from vocab/")
+        for spec in specs:
+            click.echo(f"{spec.name}:")
+            try:
+                outcome = build_release(
+                    spec, settings, store, registry, force=force, full_shacl=full_shacl, progress=click.echo
+                )
+            except InputError as error:
+                click.echo(f"  {spec.name}: bad input, nothing was published:\n{error}", err=True)
+                failed.append(spec.name)
+                continue
+            if outcome.status == "failed":
+                click.echo(outcome.report.render(), err=True)
+                failed.append(spec.name)
+        snapshot = current_snapshot(settings)
+        if (
+            snapshot is None
+            or snapshot.manifest.get("generation") != f"gen-{registry.state['generation']:06d}"
+        ):
+            path = store.snapshot(registry)
+            click.echo(f"published snapshot {path.name}")
+    click.echo(
+        f"done in {time.perf_counter() - started:.1f} s"
+        + (f"; FAILED: {', '.join(failed)}" if failed else "")
+    )
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("target", required=False)
+@click.option("--full", is_flag=True, help="Run pyshacl on every observation, not a sample.")
+@click.pass_obj
+def validate(settings, target: str | None, full: bool) -> None:
+    """Validate a release directory, or the published release of TARGET (series/edition; default: all).
+
+    Runs all three layers of the gate and prints a readable report; exits 1 on any finding.
+    """
+    from .checkrelease import validate_release
+    from .store import current_snapshot
+
+    if target and Path(target).is_dir():
+        directories = [Path(target)]
+    else:
+        snapshot = current_snapshot(settings)
+        if snapshot is None:
+            raise click.ClickException("nothing is published yet: run `localindex build` first")
+        releases = snapshot.releases
+        names = [target] if target else sorted(releases)
+        unknown = [n for n in names if n not in releases]
+        if unknown:
+            raise click.ClickException(
+                f"not published: {', '.join(unknown)} (published: {', '.join(releases)})"
+            )
+        directories = [Path(releases[n]["dir"]) for n in names]
+    specs = load_datasets(settings.datasets_file)
+    invalid = False
+    for directory in directories:
+        report = validate_release(directory, specs, settings, full=full)
+        click.echo(report.render())
+        invalid |= not report.ok
+    if invalid:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default from settings: 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default from settings: 8080).")
+@click.pass_obj
+def serve(settings, host: str | None, port: int | None) -> None:
+    """Serve SPARQL, downloads and pages over the published snapshot with gunicorn."""
+    from api.server import run
+
+    run(settings.with_overrides(host=host or settings.host, port=port or settings.port))
+
+
+if __name__ == "__main__":
+    main()

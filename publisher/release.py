@@ -1,0 +1,254 @@
+"""Build one dataset release end to end: table → checks → files → staged graph → checks → publish.
+
+A release is published only if every layer of the gate passes; otherwise its staged graph and
+files are removed and what was live stays live, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import __version__
+from .bundle import sha256_of
+from .config import Settings
+from .csvw import write_csvw
+from .cube import CubeShape, area_triples, observation_ntriples, write_release_ntriples
+from .datasets import DatasetSpec
+from .indices import builder
+from .metadata import Distribution, SourceFile, dataset_metadata
+from .paths import ROOT, SHAPES_DIR, VOCAB_DIR
+from .shapes import dataset_shapes
+from .store import Registry, WritableStore
+from .uris import Minter
+from .validate import (
+    SH,
+    TABLE_RULES,
+    Report,
+    check_shacl,
+    check_sparql,
+    check_table,
+    generic_shapes,
+    graph_for_shacl,
+    sample_areas,
+    stage_file,
+)
+from .vocab import vocabulary_files, vocabulary_ntriples
+
+CSVW_SPEC = "http://www.w3.org/TR/tabular-metadata/"
+QB_SPEC = "http://www.w3.org/TR/vocab-data-cube/"
+
+
+@dataclass
+class Outcome:
+    dataset: str
+    status: str  # published | unchanged | failed
+    report: Report | None = None
+    release_dir: Path | None = None
+    observations: int = 0
+    triples: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def software_fingerprint() -> str:
+    """Hash of the code, vocabularies, shapes and checks that shape every release."""
+    digest = hashlib.sha256(__version__.encode())
+    for folder in (ROOT / "publisher", VOCAB_DIR, SHAPES_DIR):
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in {".py", ".ttl", ".rq"}:
+                digest.update(path.relative_to(ROOT).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def release_key(spec: DatasetSpec, settings: Settings, checksums: dict[Path, str], only_areas) -> str:
+    parts = {
+        "spec": {k: v for k, v in vars(spec).items() if k != "root"},
+        "inputs": {p.name: c for p, c in sorted(checksums.items())},
+        "base_uri": settings.base_uri,
+        "publisher": [settings.publisher_name, settings.publisher_uri],
+        "software": software_fingerprint(),
+        "only_areas": sorted(only_areas) if only_areas is not None else None,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def ensure_vocabulary(store: WritableStore, registry: Registry, minter: Minter) -> bool:
+    """(Re)load vocab/*.ttl into the vocabulary graph when they or the base URI changed."""
+    digest = hashlib.sha256(minter.base.encode())
+    for path in vocabulary_files():
+        digest.update(path.read_bytes())
+    key = digest.hexdigest()
+    if registry.state["vocabulary"].get("key") == key:
+        return False
+    store.replace_graph(minter.vocabulary_graph, vocabulary_ntriples(minter.base))
+    registry.state["vocabulary"] = {"graph": minter.vocabulary_graph, "key": key}
+    return True
+
+
+def build_release(
+    spec: DatasetSpec,
+    settings: Settings,
+    store: WritableStore,
+    registry: Registry,
+    *,
+    force: bool = False,
+    only_areas: set[str] | None = None,
+    full_shacl: bool = False,
+    progress: Callable[[str], None] = print,
+) -> Outcome:
+    minter = Minter(settings.base_uri)
+    clock = _Clock(progress, spec.name)
+    checksums = {path: sha256_of(path) for path in spec.input_files()}
+    key = release_key(spec, settings, checksums, only_areas)
+    current = registry.releases.get(spec.name)
+    if current and current["key"] == key and Path(current["dir"]).exists() and not force:
+        clock.say("unchanged (inputs, settings and software have the same checksum); reusing it")
+        return Outcome(spec.name, "unchanged", release_dir=Path(current["dir"]))
+
+    started = datetime.now(UTC).replace(microsecond=0)
+    built = builder(spec.builder)(spec, minter, only_areas=only_areas)
+    table = built.table
+    shape = CubeShape.of(spec, minter, built.component_dimension, built.component_scheme)
+    clock.step(f"tidy table: {len(table):,} observations of {len(built.areas):,} areas")
+    report = Report(spec.name)
+    area_codes = set(built.areas["code"])
+    report.extend("tabular", TABLE_RULES, check_table(table, spec, shape, minter, area_codes))
+    clock.step("tabular checks")
+    if not report.ok:
+        return _failed(spec, report, clock)
+
+    staging = settings.staging_dir / f"{spec.series}-{spec.edition}-{key[:16]}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    stem = f"{spec.series}-{spec.edition}"
+    csvw_files = write_csvw(table, spec, shape, minter, staging, stem)
+    clock.step("CSVW written")
+    distributions = [
+        Distribution(p.name, "text/csv", f"CSV: {p.name}", CSVW_SPEC)
+        for p in csvw_files
+        if p.suffix == ".csv"
+    ]
+    distributions += [
+        Distribution(f"{stem}.csv-metadata.json", "application/csvm+json", "CSVW metadata", CSVW_SPEC),
+        Distribution(f"{stem}.nt.gz", "application/n-triples", "RDF Data Cube, N-Triples (gzip)", QB_SPEC),
+        Distribution(
+            f"{stem}-metadata.ttl", "text/turtle", "Dataset metadata and structure, Turtle", QB_SPEC
+        ),
+    ]
+    metadata = dataset_metadata(
+        spec,
+        shape,
+        minter,
+        publisher=(settings.publisher_name, settings.publisher_uri),
+        release_key=key,
+        sources=SourceFile.load_all(spec, checksums),
+        distributions=distributions,
+        started=started,
+        checks=built.checks,
+        method=built.method,
+    )
+    metadata.serialize(staging / f"{stem}-metadata.ttl", format="turtle")
+    triples = write_release_ntriples(
+        staging / f"{stem}.nt.gz",
+        metadata.serialize(format="nt", encoding="utf-8"),
+        area_triples(built.areas, minter.area_list(spec.series, spec.edition)),
+        observation_ntriples(table, shape, minter),
+    )
+    clock.step(f"RDF written: {triples:,} triples")
+
+    graph = minter.graph(spec.series, spec.edition, key)
+    check_release_graph(
+        report, staging / f"{stem}.nt.gz", graph, spec, shape, minter, settings, area_codes, full_shacl, clock
+    )
+    if not report.ok:
+        shutil.rmtree(staging, ignore_errors=True)
+        return _failed(spec, report, clock)
+    store.stage(graph, staging / f"{stem}.nt.gz")
+    clock.step("loaded into the store")
+
+    release_dir = settings.releases_dir / spec.series / spec.edition / key[:16]
+    shutil.rmtree(release_dir, ignore_errors=True)
+    release_dir.parent.mkdir(parents=True, exist_ok=True)
+    (staging / "validation.txt").write_text(report.render() + "\n" + "\n".join(report.checked) + "\n")
+    staging.rename(release_dir)
+    previous = registry.releases.get(spec.name)
+    registry.releases[spec.name] = {
+        "graph": graph,
+        "key": key,
+        "dir": str(release_dir),
+        "stem": stem,
+        "dataset": shape.dataset,
+        "observations": len(table),
+        "triples": triples,
+        "published": started.isoformat(),
+    }
+    registry.save()
+    if previous and previous["graph"] != graph:
+        store.drop(previous["graph"])
+        if Path(previous["dir"]) != release_dir:
+            shutil.rmtree(previous["dir"], ignore_errors=True)
+    clock.say(f"published {shape.dataset} ({len(table):,} observations, {triples:,} triples)")
+    return Outcome(spec.name, "published", report, release_dir, len(table), triples, clock.timings)
+
+
+def check_release_graph(
+    report: Report,
+    ntriples_gz: Path,
+    graph: str,
+    spec: DatasetSpec,
+    shape: CubeShape,
+    minter: Minter,
+    settings: Settings,
+    area_codes: set[str],
+    full_shacl: bool,
+    clock: _Clock,
+) -> None:
+    """SHACL and SPARQL layers over a release file staged in an in-memory store (5x faster than disk)."""
+    staged = stage_file(ntriples_gz, graph)
+    staged.load(
+        vocabulary_ntriples(minter.base),
+        format=ox.RdfFormat.N_TRIPLES,
+        to_graph=ox.NamedNode(minter.vocabulary_graph),
+    )
+    clock.step("staged in memory for validation")
+    graphs = [graph, minter.vocabulary_graph]
+    areas = None if full_shacl else sample_areas(list(area_codes), settings.shacl_sample_areas)
+    shapes = generic_shapes() + dataset_shapes(spec, shape, minter)
+    shacl_rules = sorted({str(m).split(":")[0] for m in shapes.objects(None, SH.message)})
+    report.extend("shacl", shacl_rules, check_shacl(graph_for_shacl(staged, graphs, areas), shapes))
+    clock.step(f"SHACL on {'every area' if areas is None else f'{len(areas)} sample areas'}")
+    rules, findings = check_sparql(staged, graphs, spec, shape, minter)
+    report.extend("sparql", rules, findings)
+    clock.step("SPARQL checks")
+
+
+def _failed(spec: DatasetSpec, report: Report, clock: _Clock) -> Outcome:
+    clock.say("FAILED validation; nothing was published")
+    return Outcome(spec.name, "failed", report, timings=clock.timings)
+
+
+class _Clock:
+    """Progress lines with elapsed seconds per step, kept for benchmarks."""
+
+    def __init__(self, progress: Callable[[str], None], name: str):
+        self.progress, self.name = progress, name
+        self.start = self.last = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def step(self, what: str) -> None:
+        now = time.perf_counter()
+        self.timings[what] = now - self.last
+        self.progress(f"  {self.name}: {what} ({now - self.last:.1f} s)")
+        self.last = now
+
+    def say(self, what: str) -> None:
+        self.progress(f"  {self.name}: {what} [{time.perf_counter() - self.start:.1f} s in all]")

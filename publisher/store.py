@@ -1,0 +1,144 @@
+"""The embedded pyoxigraph store on disk, written only by builds, read by servers via snapshots.
+
+A build stages a release into its own named graph of ``var/store``; only after it validates does
+the registry name it, and only then is an immutable snapshot (RocksDB hard-link backup) taken.
+Servers open the newest snapshot read-only, so readers never see half a release, and a build
+never writes a database that a reader has open.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .config import Settings
+
+KEEP_SNAPSHOTS = 3
+
+
+def write_json_atomically(path: Path, value) -> None:
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    temporary.write_text(json.dumps(value, indent=2, sort_keys=True) + "\n")
+    os.replace(temporary, path)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One immutable, published state of the store."""
+
+    path: Path
+    manifest: dict
+
+    @property
+    def graphs(self) -> list[str]:
+        return self.manifest["graphs"]
+
+    @property
+    def releases(self) -> dict:
+        return self.manifest["releases"]
+
+
+class Registry:
+    """What is published: releases by 'series/edition' and the vocabulary graph, in one JSON file."""
+
+    def __init__(self, settings: Settings):
+        self.path = settings.var_dir / "registry.json"
+        self.state = json.loads(self.path.read_text()) if self.path.exists() else {}
+        self.state.setdefault("releases", {})
+        self.state.setdefault("vocabulary", {})
+        self.state.setdefault("generation", 0)
+
+    @property
+    def releases(self) -> dict:
+        return self.state["releases"]
+
+    def graphs(self) -> list[str]:
+        graphs = [r["graph"] for r in self.releases.values()]
+        if self.state["vocabulary"]:
+            graphs.append(self.state["vocabulary"]["graph"])
+        return sorted(graphs)
+
+    def save(self) -> None:
+        self.state["generation"] += 1
+        write_json_atomically(self.path, self.state)
+
+
+class WritableStore:
+    """The build's handle on var/store. Only one build may hold it at a time (file lock)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        self.store = ox.Store(str(settings.store_dir))
+
+    def stage(self, graph: str, ntriples_gz: Path) -> None:
+        import gzip
+
+        self.drop(graph)
+        with gzip.open(ntriples_gz, "rb") as handle:
+            self.store.bulk_load(handle, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+        self.store.flush()
+
+    def replace_graph(self, graph: str, triples_nt: bytes) -> None:
+        self.drop(graph)
+        self.store.load(triples_nt, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+
+    def drop(self, graph: str) -> None:
+        node = ox.NamedNode(graph)
+        if self.store.contains_named_graph(node):
+            self.store.remove_graph(node)
+
+    def drop_unregistered(self, registry: Registry) -> list[str]:
+        """Remove graphs left behind by interrupted or failed builds."""
+        keep = set(registry.graphs())
+        orphans = [g.value for g in self.store.named_graphs() if g.value not in keep]
+        for graph in orphans:
+            self.drop(graph)
+        return orphans
+
+    def snapshot(self, registry: Registry) -> Path:
+        """Publish the registry's state as a new immutable snapshot, then prune old ones."""
+        snapshots = self.settings.snapshots_dir
+        snapshots.mkdir(parents=True, exist_ok=True)
+        name = f"gen-{registry.state['generation']:06d}"
+        target = snapshots / name
+        if target.exists():
+            shutil.rmtree(target)
+        self.store.flush()
+        self.store.backup(str(target))
+        manifest = {"graphs": registry.graphs(), "releases": registry.releases, "generation": name}
+        write_json_atomically(snapshots / f"{name}.json", manifest)
+        (snapshots / "CURRENT.tmp").write_text(name)
+        os.replace(snapshots / "CURRENT.tmp", snapshots / "CURRENT")
+        for old in sorted(p for p in snapshots.glob("gen-*") if p.is_dir())[:-KEEP_SNAPSHOTS]:
+            shutil.rmtree(old, ignore_errors=True)
+            old.with_suffix(".json").unlink(missing_ok=True)
+        return target
+
+
+@contextmanager
+def build_lock(settings: Settings):
+    """Hold var/build.lock so two builds never write the store at once."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.var_dir / "build.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"another build holds {settings.var_dir / 'build.lock'}") from None
+        yield
+
+
+def current_snapshot(settings: Settings) -> Snapshot | None:
+    pointer = settings.snapshots_dir / "CURRENT"
+    if not pointer.exists():
+        return None
+    name = pointer.read_text().strip()
+    path = settings.snapshots_dir / name
+    return Snapshot(path, json.loads(path.with_suffix(".json").read_text()))
