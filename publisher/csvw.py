@@ -175,3 +175,35 @@ def _status_table(url: str, main_url: str, shape: CubeShape, minter: Minter) -> 
             ],
         },
     }
+
+
+def read_csvw_table(metadata_path: Path) -> pd.DataFrame:
+    """Read a release's CSVW back into the tidy table (the inverse of write_csvw)."""
+    metadata = json.loads(metadata_path.read_text())
+    main, *rest = metadata["tables"]
+    wide = pd.read_csv(metadata_path.parent / main["url"], dtype=str, keep_default_na=False)
+    names = [c["name"] for c in main["tableSchema"]["columns"] if not c.get("virtual")]
+    measures = [n for n in names if n not in DIMENSION_COLUMNS and not n.endswith("_unit")]
+    units = {
+        c["name"][: -len("_unit")]: None
+        for c in main["tableSchema"]["columns"]
+        if c["name"].endswith("_unit")
+    }
+    constant_units = {}
+    for column in main["tableSchema"]["columns"]:
+        if column.get("virtual") and column["propertyUrl"] == uris.UNIT_MEASURE:
+            measure = column["aboutUrl"].rsplit("/", 1)[-1]
+            constant_units[measure] = column["valueUrl"].rsplit("/", 1)[-1]
+    frames = []
+    for measure in measures:
+        unit = wide[f"{measure}_unit"] if measure in units else constant_units[measure]
+        frames.append(wide[DIMENSION_COLUMNS].assign(measure=measure, value=wide[measure], unit=unit))
+    table = pd.concat(frames, ignore_index=True)
+    table["value"] = pd.to_numeric(table["value"].replace("", None), errors="coerce")
+    table["status"] = ""
+    if rest:
+        statuses = pd.read_csv(metadata_path.parent / rest[0]["url"], dtype=str, keep_default_na=False)
+        keyed = statuses.set_index([*DIMENSION_COLUMNS, "measure"])["status"]
+        index = pd.MultiIndex.from_frame(table[[*DIMENSION_COLUMNS, "measure"]])
+        table["status"] = keyed.reindex(index).fillna("").to_numpy()
+    return table

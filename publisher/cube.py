@@ -22,6 +22,7 @@ from .uris import Minter
 from .vocab import vocabulary_graph
 
 XSD_INTEGER = uris.XSD + "integer"
+QB_CODE_LIST = URIRef(uris.QB + "codeList")
 XSD_DECIMAL = uris.XSD + "decimal"
 
 
@@ -38,8 +39,11 @@ class CubeShape:
     datatypes: dict[str, str]  # notation → xsd datatype IRI
 
     @classmethod
-    def of(cls, spec: DatasetSpec, minter: Minter, component_dimension: str, scheme: str):
+    def of(cls, spec: DatasetSpec, minter: Minter, component_dimension: str):
         graph = vocabulary_graph(minter.base)
+        code_list = graph.value(URIRef(minter.dimension(component_dimension)), QB_CODE_LIST)
+        if code_list is None:
+            raise LookupError(f"dimension {component_dimension!r} has no qb:codeList in vocab/")
         measures = {m: minter.measure(m) for m in spec.measures}
         datatypes = {}
         for notation, iri in measures.items():
@@ -52,7 +56,7 @@ class CubeShape:
             structure=minter.structure(spec.series, spec.edition),
             obs_prefix=minter.observation_prefix(spec.series, spec.edition),
             component_dimension=minter.dimension(component_dimension),
-            component_scheme=scheme,
+            component_scheme=str(code_list).rsplit("/", 1)[-1],
             measures=measures,
             datatypes=datatypes,
         )

@@ -14,7 +14,6 @@ class BuiltTable:
     table: pd.DataFrame
     areas: pd.DataFrame  # columns: code, name, parent (may be empty strings)
     component_dimension: str  # notation of the dimension property under /def/dimension/
-    component_scheme: str  # the concept scheme the component codes belong to
     method: str  # notation of the method under /def/method/
     checks: list[str] = field(default_factory=list)
 

@@ -53,7 +53,6 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
         tidy.concat(frames),
         areas,
         component_dimension="imd-domain",
-        component_scheme="imd",
         method="imd-score-from-transformed-domains",
         checks=checks,
     )
