@@ -166,9 +166,10 @@ def build_release(
     clock.step(f"RDF written: {triples:,} triples")
 
     graph = minter.graph(spec.series, spec.edition, key)
-    check_release_graph(
-        report, staging / f"{stem}.nt.gz", graph, spec, shape, minter, settings, area_codes, full_shacl, clock
-    )
+    staged = stage_file(staging / f"{stem}.nt.gz", graph)
+    clock.step("staged in memory for validation")
+    check_release_graph(report, staged, graph, spec, shape, minter, settings, area_codes, full_shacl, clock)
+    del staged
     if not report.ok:
         shutil.rmtree(staging, ignore_errors=True)
         return _failed(spec, report, clock)
