@@ -1,0 +1,53 @@
+"""localindex web API: SPARQL endpoint, downloads and pages over the published snapshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, render_template
+
+from publisher.config import Settings, load_settings
+
+from . import downloads, sparql
+from .pool import QueryPool
+from .snapshots import SnapshotWatcher
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Application factory. The query pool starts on first use, after any server fork."""
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config["LOCALINDEX_SETTINGS"] = settings
+    app.extensions["localindex_snapshots"] = SnapshotWatcher(settings)
+    pool: list[QueryPool] = []
+
+    def get_pool() -> QueryPool:
+        if not pool:
+            pool.append(QueryPool(settings.query_workers, settings.query_timeout_s))
+        return pool[0]
+
+    app.extensions["localindex_pool"] = get_pool
+    app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(downloads.blueprint)
+
+    @app.route("/")
+    def home():
+        snapshot = app.extensions["localindex_snapshots"].current()
+        releases = []
+        for name, release in sorted((snapshot.releases if snapshot else {}).items()):
+            files = sorted(p.name for p in Path(release["dir"]).iterdir() if p.is_file())
+            releases.append((name, {**release, "files": files}))
+        return render_template(
+            "home.html",
+            base=settings.base_uri,
+            releases=releases,
+            timeout=f"{settings.query_timeout_s:g}",
+            row_cap=f"{settings.query_row_cap:,}",
+        )
+
+    @app.after_request
+    def cors(response):
+        response.headers.setdefault("Access-Control-Allow-Origin", "*")
+        return response
+
+    return app

@@ -1,0 +1,90 @@
+"""Refuse unsafe SPARQL before it reaches the engine (DESIGN.md §7, linked-data-anchors §6).
+
+pyoxigraph and rdflib both fetch remote URLs for SERVICE (and rdflib for FROM), so every query is
+parsed first: updates (including LOAD), SERVICE, and FROM / FROM NAMED graphs that are not in the
+store are refused with a readable reason. Nothing here executes the query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyparsing import ParseException
+from rdflib.plugins.sparql.algebra import translatePrologue
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+
+FORMS = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
+
+
+class RefusedQuery(ValueError):
+    """The query is malformed or not allowed; the message says why, for the client."""
+
+
+@dataclass(frozen=True)
+class CheckedQuery:
+    text: str
+    form: str  # SELECT | ASK | CONSTRUCT | DESCRIBE
+    default_graphs: list[str] = field(default_factory=list)  # FROM
+    named_graphs: list[str] = field(default_factory=list)  # FROM NAMED
+
+
+def check_query(text: str, known_graphs: set[str], max_length: int) -> CheckedQuery:
+    if not text or not text.strip():
+        raise RefusedQuery("empty query")
+    if len(text) > max_length:
+        raise RefusedQuery(f"query is {len(text):,} characters long; the limit is {max_length:,}")
+    try:
+        prologue, query = parseQuery(text)
+    except ParseException as error:
+        if _is_update(text):
+            raise RefusedQuery(
+                "updates (INSERT, DELETE, LOAD, CLEAR, CREATE, DROP, COPY, MOVE, ADD) are not allowed: "
+                "this endpoint is read-only"
+            ) from None
+        raise RefusedQuery(f"SPARQL syntax error: {error}") from None
+    if _contains(query, "ServiceGraphPattern"):
+        raise RefusedQuery("SERVICE is not allowed: this endpoint never makes requests to other servers")
+    resolved = translatePrologue(prologue, None)
+    defaults, named = [], []
+    # CompValue.get() returns the key itself when absent, so test membership explicitly.
+    for clause in query["datasetClause"] if "datasetClause" in query else []:  # noqa: SIM401
+        iri = str(resolved.absolutize(clause["default"] if "default" in clause else clause["named"]))
+        (defaults if "default" in clause else named).append(iri)
+    unknown = [g for g in defaults + named if g not in known_graphs]
+    if unknown:
+        raise RefusedQuery(
+            f"FROM / FROM NAMED may only name graphs of this store; not known: {', '.join(unknown)} "
+            "(the graphs are listed in the service description: GET /sparql)"
+        )
+    return CheckedQuery(text, FORMS[query.name], defaults, named)
+
+
+def check_graph_parameters(iris: list[str], known_graphs: set[str]) -> list[str]:
+    unknown = [g for g in iris if g not in known_graphs]
+    if unknown:
+        raise RefusedQuery(f"default-graph-uri / named-graph-uri not in this store: {', '.join(unknown)}")
+    return iris
+
+
+def _is_update(text: str) -> bool:
+    try:
+        parseUpdate(text)
+    except ParseException:
+        return False
+    return True
+
+
+def _contains(node, name: str) -> bool:
+    if isinstance(node, CompValue):
+        return node.name == name or any(_contains(value, name) for value in node.values())
+    if isinstance(node, list | tuple):
+        return any(_contains(item, name) for item in node)
+    if hasattr(node, "asList") and not isinstance(node, str):
+        return any(_contains(item, name) for item in node)
+    return False
