@@ -10,7 +10,6 @@ import click
 
 from .config import load_settings
 from .datasets import load_datasets, select
-from .errors import InputError
 
 
 @click.group()
@@ -38,45 +37,15 @@ def build(settings, datasets: tuple[str, ...], force: bool, full_shacl: bool) ->
     A dataset whose inputs, settings and software are unchanged is reused, not rebuilt.
     Exits non-zero if any dataset fails validation; what was published before stays live.
     """
-    from .release import build_release, ensure_vocabulary
-    from .store import Registry, WritableStore, build_lock, current_snapshot
-    from .uris import Minter
+    from .build import build_all
 
     specs = select(load_datasets(settings.datasets_file), list(datasets))
     started = time.perf_counter()
-    failed = []
-    with build_lock(settings):
-        store = WritableStore(settings)
-        registry = Registry(settings)
-        orphans = store.drop_unregistered(registry)
-        if orphans:
-            click.echo(f"removed {len(orphans)} graph(s) left by an interrupted build")
-        if ensure_vocabulary(store, registry, Minter(settings.base_uri)):
-            registry.save()
-            click.echo("vocabulary graph loaded from vocab/")
-        for spec in specs:
-            click.echo(f"{spec.name}:")
-            try:
-                outcome = build_release(
-                    spec, settings, store, registry, force=force, full_shacl=full_shacl, progress=click.echo
-                )
-            except InputError as error:
-                click.echo(f"  {spec.name}: bad input, nothing was published:\n{error}", err=True)
-                failed.append(spec.name)
-                continue
-            if outcome.status == "failed":
-                click.echo(outcome.report.render(), err=True)
-                failed.append(spec.name)
-        snapshot = current_snapshot(settings)
-        if (
-            snapshot is None
-            or snapshot.manifest.get("generation") != f"gen-{registry.state['generation']:06d}"
-        ):
-            path = store.snapshot(registry)
-            click.echo(f"published snapshot {path.name}")
+    outcomes = build_all(settings, specs, force=force, full_shacl=full_shacl, progress=click.echo)
+    failed = [o.dataset for o in outcomes if o.status == "failed"]
+    summary = f"done in {time.perf_counter() - started:.1f} s"
     click.echo(
-        f"done in {time.perf_counter() - started:.1f} s"
-        + (f"; FAILED: {', '.join(failed)}" if failed else "")
+        summary + (f"; FAILED: {', '.join(failed)}; nothing of theirs was published" if failed else "")
     )
     if failed:
         sys.exit(1)

@@ -56,6 +56,7 @@ class Outcome:
     observations: int = 0
     triples: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    error: str = ""
 
 
 def software_fingerprint() -> str:

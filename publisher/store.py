@@ -65,6 +65,10 @@ class Registry:
             graphs.append(self.state["vocabulary"]["graph"])
         return sorted(graphs)
 
+    @property
+    def generation_name(self) -> str:
+        return f"gen-{self.state['generation']:06d}"
+
     def save(self) -> None:
         self.state["generation"] += 1
         write_json_atomically(self.path, self.state)
@@ -107,7 +111,7 @@ class WritableStore:
         """Publish the registry's state as a new immutable snapshot, then prune old ones."""
         snapshots = self.settings.snapshots_dir
         snapshots.mkdir(parents=True, exist_ok=True)
-        name = f"gen-{registry.state['generation']:06d}"
+        name = registry.generation_name
         target = snapshots / name
         if target.exists():
             shutil.rmtree(target)

@@ -1,0 +1,51 @@
+# localindex: `make run` builds the bundled data and serves it; `make test` runs the test suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run build serve test lint format bundle bench bench-build bench-sparql clean
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "localindex needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+## run: create .venv, build the bundled datasets (reused when unchanged) and serve on 127.0.0.1:8080
+run: build serve
+
+build: $(INSTALLED)
+	$(BIN)/localindex build
+
+serve: $(INSTALLED)
+	$(BIN)/localindex serve
+
+## test: the whole test suite (builds the national datasets once, in a temporary directory)
+test: $(INSTALLED)
+	$(BIN)/pytest -q
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## bundle: re-copy the needed columns of ../shared/data/raw into data/ (maintainers only)
+bundle: $(INSTALLED)
+	$(BIN)/python -m publisher.bundle
+
+## bench: end-to-end build and SPARQL latency benchmarks (prints figures; see bench/RESULTS.md)
+bench: bench-build bench-sparql
+
+bench-build: $(INSTALLED)
+	$(BIN)/python bench/build.py
+
+bench-sparql: $(INSTALLED)
+	$(BIN)/python bench/sparql.py
+
+clean:
+	rm -rf var

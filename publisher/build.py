@@ -1,0 +1,58 @@
+"""Build a set of datasets under one lock, then publish one snapshot of the result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .config import Settings
+from .datasets import DatasetSpec
+from .errors import InputError
+from .release import Outcome, build_release, ensure_vocabulary
+from .store import Registry, WritableStore, build_lock, current_snapshot
+from .uris import Minter
+
+
+def build_all(
+    settings: Settings,
+    specs: list[DatasetSpec],
+    *,
+    force: bool = False,
+    full_shacl: bool = False,
+    only_areas: set[str] | None = None,
+    progress: Callable[[str], None] = print,
+) -> list[Outcome]:
+    """Build each dataset; a failure (bad input or invalid release) leaves its live release as it was."""
+    outcomes = []
+    with build_lock(settings):
+        store = WritableStore(settings)
+        registry = Registry(settings)
+        orphans = store.drop_unregistered(registry)
+        if orphans:
+            progress(f"removed {len(orphans)} graph(s) left by an interrupted build")
+        if ensure_vocabulary(store, registry, Minter(settings.base_uri)):
+            registry.save()
+            progress("vocabulary graph loaded from vocab/")
+        for spec in specs:
+            progress(f"{spec.name}:")
+            try:
+                outcome = build_release(
+                    spec,
+                    settings,
+                    store,
+                    registry,
+                    force=force,
+                    full_shacl=full_shacl,
+                    only_areas=only_areas,
+                    progress=progress,
+                )
+            except InputError as error:
+                progress(f"  {spec.name}: bad input, nothing was published:\n{error}")
+                outcome = Outcome(spec.name, "failed", error=str(error))
+            if outcome.status == "failed" and outcome.report is not None:
+                progress(outcome.report.render())
+            outcomes.append(outcome)
+        snapshot = current_snapshot(settings)
+        if snapshot is None or snapshot.manifest.get("generation") != registry.generation_name:
+            path = store.snapshot(registry)
+            progress(f"published snapshot {path.name}")
+    return outcomes

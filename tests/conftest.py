@@ -1,0 +1,100 @@
+"""Shared fixtures: small real-data releases (two districts) and the full national build."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from publisher.build import build_all
+from publisher.config import Settings, load_settings
+from publisher.datasets import load_datasets
+from publisher.paths import DATA_DIR
+
+# Barking and Dagenham (London: every domain score present) and Hartlepool (outside London:
+# domain scores explicitly missing). 110 + 58 real LSOAs.
+FIXTURE_DISTRICTS = ("E09000002", "E06000001")
+
+
+def fixture_areas() -> set[str]:
+    file1 = pd.read_csv(DATA_DIR / "iod2019" / "file1_imd.csv.gz", dtype=str)
+    return set(file1.loc[file1["lad"].isin(FIXTURE_DISTRICTS), "lsoa"])
+
+
+def settings_file(directory: Path, **values) -> Path:
+    """Write a localindex.toml for a test server or build."""
+    lines = ["[localindex]"]
+    for key, value in values.items():
+        lines.append(f"{key} = {value!r}" if not isinstance(value, str) else f'{key} = "{value}"')
+    path = directory / "localindex.toml"
+    path.write_text("\n".join(lines).replace("'", '"') + "\n")
+    return path
+
+
+def build_quietly(settings: Settings, **options):
+    return build_all(settings, load_datasets(settings.datasets_file), progress=lambda _: None, **options)
+
+
+@pytest.fixture(scope="session")
+def small_settings(tmp_path_factory) -> Settings:
+    """Both IMD editions for the fixture districts, published with pyshacl on every observation."""
+    settings = Settings(var_dir=tmp_path_factory.mktemp("small") / "var")
+    outcomes = build_quietly(settings, only_areas=fixture_areas(), full_shacl=True)
+    assert [o.status for o in outcomes] == ["published", "published"], [o.error or o.report for o in outcomes]
+    return settings
+
+
+@pytest.fixture(scope="session")
+def national_settings(tmp_path_factory) -> Settings:
+    """Every bundled dataset at national scale, built exactly as `make run` builds it."""
+    settings = Settings(var_dir=tmp_path_factory.mktemp("national") / "var")
+    outcomes = build_quietly(settings)
+    assert [o.status for o in outcomes] == ["published", "published"], [o.error or o.report for o in outcomes]
+    return settings
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """`localindex serve` in a subprocess on 127.0.0.1, as a user would run it."""
+
+    def __init__(self, config: Path, port: int):
+        self.url = f"http://127.0.0.1:{port}/"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "publisher.cli", "--config", str(config), "serve", "--port", str(port)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"server exited: {self.process.stdout.read()}") from None
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> str:
+        self.process.terminate()
+        try:
+            output, _ = self.process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            output, _ = self.process.communicate()
+        return output
+
+
+def start_server(tmp_path: Path, settings: Settings, **overrides) -> Server:
+    port = free_port()
+    config = settings_file(tmp_path, var_dir=str(settings.var_dir), port=port, **overrides)
+    assert load_settings(config).var_dir == settings.var_dir
+    return Server(config, port)
