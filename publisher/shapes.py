@@ -26,18 +26,21 @@ class _ShapeBuilder:
         self.dataset = dataset
         self.count = 0
 
-    def node_shape(self, message: str) -> URIRef:
-        """A new observation shape (targets every subject of qb:dataSet) carrying one rule."""
+    def node_shape(self, message: str, target=(SH.targetSubjectsOf, QB.dataSet)) -> URIRef:
+        """A new observation shape (by default targeting every subject of qb:dataSet) for one rule."""
         self.count += 1
         shape = URIRef(f"{self.dataset}/shape/{self.count}")
         self.graph.add((shape, RDF.type, SH.NodeShape))
-        self.graph.add((shape, SH.targetSubjectsOf, QB.dataSet))
+        self.graph.add((shape, *target))
         self.graph.add((shape, SH.message, Literal(message)))
         return shape
 
-    def prop(self, path, **constraints) -> BNode:
+    def prop(self, path, message: str | None = None, **constraints) -> BNode:
+        """A property shape; pyshacl reports a property shape's own sh:message, so give it the rule."""
         node = BNode()
         self.graph.add((node, SH.path, URIRef(path) if isinstance(path, str) else path))
+        if message:
+            self.graph.add((node, SH.message, Literal(message)))
         for name, value in constraints.items():
             if name == "in_":
                 self.graph.add((node, SH["in"], self.list_of([URIRef(v) for v in value])))
@@ -73,20 +76,27 @@ def dataset_shapes(spec: DatasetSpec, shape: CubeShape, minter: Minter) -> Graph
 
     dimensions = [uris.REF_AREA, uris.REF_PERIOD, component_dim, uris.QB + "measureType"]
     for dimension in dimensions:
-        s = build.node_shape(f"IC-11: an observation has exactly one value for {dimension}")
-        graph.add((s, SH.property, build.prop(dimension, minCount=Literal(1), maxCount=Literal(1))))
+        message = f"IC-11: an observation has exactly one value for {dimension}"
+        s = build.node_shape(message)
+        graph.add((s, SH.property, build.prop(dimension, message, minCount=Literal(1), maxCount=Literal(1))))
 
-    s = build.node_shape(f"IC-19: {component_dim} takes a value of the {shape.component_scheme} code list")
-    graph.add((s, SH.property, build.prop(component_dim, in_=[c.uri for c in concepts])))
-    s = build.node_shape("IC-19: qb:measureType is a measure of the structure")
-    graph.add((s, SH.property, build.prop(QB.measureType, in_=list(shape.measures.values()))))
+    message = f"IC-19: {component_dim} takes a value of the {shape.component_scheme} code list"
+    s = build.node_shape(message)
+    graph.add((s, SH.property, build.prop(component_dim, message, in_=[c.uri for c in concepts])))
+    message = "IC-19: qb:measureType is a measure of the structure"
+    s = build.node_shape(message)
+    graph.add((s, SH.property, build.prop(QB.measureType, message, in_=list(shape.measures.values()))))
 
     area_pattern = "^" + re.escape(uris.GEOGRAPHY) + spec.area_code_pattern.lstrip("^")
-    s = build.node_shape(f"LI-area-pattern: refArea matches {area_pattern}")
-    graph.add((s, SH.property, build.prop(uris.REF_AREA, nodeKind=SH.IRI, pattern=Literal(area_pattern))))
+    message = f"LI-area-pattern: refArea matches {area_pattern}"
+    s = build.node_shape(message)
+    graph.add(
+        (s, SH.property, build.prop(uris.REF_AREA, message, nodeKind=SH.IRI, pattern=Literal(area_pattern)))
+    )
 
-    s = build.node_shape("IC-13: an observation has the required attribute sdmx-attribute:unitMeasure")
-    graph.add((s, SH.property, build.prop(uris.UNIT_MEASURE, minCount=Literal(1))))
+    message = "IC-13: an observation has the required attribute sdmx-attribute:unitMeasure"
+    s = build.node_shape(message)
+    graph.add((s, SH.property, build.prop(uris.UNIT_MEASURE, message, minCount=Literal(1))))
 
     missing = URIRef(minter.concept("obs-status", "missing"))
     for notation, measure in shape.measures.items():
@@ -100,9 +110,12 @@ def dataset_shapes(spec: DatasetSpec, shape: CubeShape, minter: Minter) -> Graph
             build.anonymous(build.prop(measure, minCount=Literal(1))),
             build.anonymous(build.prop(uris.OBS_STATUS, hasValue=missing)),
         )
-        others = [build.prop(o, maxCount=Literal(0)) for o in shape.measures.values() if o != measure]
-        s = build.node_shape(f"IC-16: an observation of measure type {notation} has no other measure")
-        build.either(s, build.negation(is_this), build.anonymous(*others))
+        # IC-16 without sh:or: whatever has a value for this measure must have it as its measure type.
+        message = (
+            f"IC-16: an observation with a {notation} value has measure type {notation} and no other measure"
+        )
+        s = build.node_shape(message, target=(SH.targetSubjectsOf, URIRef(measure)))
+        graph.add((s, SH.property, build.prop(QB.measureType, message, hasValue=URIRef(measure))))
 
     ranges = {
         "rank": dict(minInclusive=Literal(1), maxInclusive=Literal(spec.ranking_universe)),
@@ -112,15 +125,13 @@ def dataset_shapes(spec: DatasetSpec, shape: CubeShape, minter: Minter) -> Graph
     }
     for notation, measure in shape.measures.items():
         datatype = URIRef(shape.datatypes[notation])
-        s = build.node_shape(
-            f"LI-range: {notation} is an {datatype.split('#')[-1]}" + _describe(ranges.get(notation, {}))
+        message = f"LI-range: {notation} is an {datatype.split('#')[-1]}" + _describe(
+            ranges.get(notation, {})
         )
+        s = build.node_shape(message, target=(SH.targetSubjectsOf, URIRef(measure)))
+        bounds = ranges.get(notation, {})
         graph.add(
-            (
-                s,
-                SH.property,
-                build.prop(measure, datatype=datatype, maxCount=Literal(1), **ranges.get(notation, {})),
-            )
+            (s, SH.property, build.prop(measure, message, datatype=datatype, maxCount=Literal(1), **bounds))
         )
     if "score" in shape.measures:
         for concept in concepts:

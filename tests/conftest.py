@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import socket
 import subprocess
 import sys
@@ -21,9 +22,10 @@ from publisher.paths import DATA_DIR
 FIXTURE_DISTRICTS = ("E09000002", "E06000001")
 
 
-def fixture_areas() -> set[str]:
+@functools.cache
+def fixture_areas() -> frozenset[str]:
     file1 = pd.read_csv(DATA_DIR / "iod2019" / "file1_imd.csv.gz", dtype=str)
-    return set(file1.loc[file1["lad"].isin(FIXTURE_DISTRICTS), "lsoa"])
+    return frozenset(file1.loc[file1["lad"].isin(FIXTURE_DISTRICTS), "lsoa"])
 
 
 def settings_file(directory: Path, **values) -> Path:
@@ -71,7 +73,9 @@ class Server:
         self.url = f"http://127.0.0.1:{port}/"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "publisher.cli", "--config", str(config), "serve", "--port", str(port)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         for _ in range(300):
             try:

@@ -1,0 +1,192 @@
+"""The validation gate: each injected fault is caught, named by rule and observation, by every layer
+that states the rule; and a failing build publishes nothing."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from publisher.checkrelease import validate_release
+from publisher.datasets import load_datasets
+from publisher.indices import imd
+from publisher.store import current_snapshot
+from tests.conftest import build_quietly, fixture_areas
+
+QB = "http://purl.org/linked-data/cube#"
+REF_AREA = "<http://purl.org/linked-data/sdmx/2009/dimension#refArea>"
+BASE = "http://127.0.0.1:8080/"
+OBS = BASE + "data/imd-lsoa/2019/obs/"
+
+
+AREA = sorted(a for a in fixture_areas() if a.startswith("E01000"))[0]  # a Barking and Dagenham LSOA
+
+
+def _obs(component: str, measure: str) -> str:
+    return f"<{OBS}{AREA}/2019/{component}/{measure}>"
+
+
+def _rewrite(directory: Path, change) -> None:
+    path = directory / "imd-lsoa-2019.nt.gz"
+    with gzip.open(path, "rt") as handle:
+        lines = handle.read().splitlines()
+    with gzip.open(path, "wt") as handle:
+        handle.write("\n".join(change(lines)) + "\n")
+
+
+def missing_ref_area(lines):
+    return [x for x in lines if not (x.startswith(_obs("imd", "rank")) and REF_AREA in x)]
+
+
+def duplicated_observation(lines):
+    copy = [
+        x.replace(_obs("imd", "rank"), _obs("imd", "rank")[:-1] + "-again>", 1)
+        for x in lines
+        if x.startswith(_obs("imd", "rank") + " ")
+    ]
+    return lines + copy
+
+
+def two_measures(lines):
+    return lines + [
+        f'{_obs("imd", "rank")} <{BASE}def/measure/score> "12.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .'
+    ]
+
+
+def unknown_area(lines):
+    return [
+        x.replace(f"statistical-geography/{AREA}>", "statistical-geography/E01999999>")
+        if x.startswith(_obs("imd", "rank")) and REF_AREA in x
+        else x
+        for x in lines
+    ]
+
+
+def _value(measure: str, new: str):
+    def change(lines):
+        prefix = f"{_obs('imd', measure)} <{BASE}def/measure/{measure}> "
+        return [
+            prefix + f'"{new}"^^<http://www.w3.org/2001/XMLSchema#integer> .' if x.startswith(prefix) else x
+            for x in lines
+        ]
+
+    return change
+
+
+def no_dataset(lines):
+    return [x for x in lines if not (x.startswith(_obs("imd", "rank")) and f"<{QB}dataSet>" in x)]
+
+
+def structure_without_measure(lines):
+    return [
+        x
+        for x in lines
+        if not (
+            x.startswith(f"<{BASE}data/imd-lsoa/2019/structure> <{QB}component>")
+            and "/component/measure-" in x
+        )
+    ]
+
+
+FAULTS = [
+    # (name, change, rule, offending resource, layers that must catch it)
+    ("missing refArea", missing_ref_area, "IC-11", _obs("imd", "rank"), {"sparql", "shacl"}),
+    ("duplicated observation", duplicated_observation, "IC-12", "rank-again", {"sparql"}),
+    ("two measures on one observation", two_measures, "IC-16", _obs("imd", "rank"), {"sparql", "shacl"}),
+    ("unknown area code", unknown_area, "LI-area-known", _obs("imd", "rank"), {"sparql"}),
+    ("rank 0", _value("rank", "0"), "LI-range", _obs("imd", "rank"), {"sparql", "shacl"}),
+    ("decile 11", _value("decile", "11"), "LI-range", _obs("imd", "decile"), {"sparql", "shacl"}),
+    ("observation without dataset", no_dataset, "IC-1", _obs("imd", "rank"), {"sparql", "shacl"}),
+    (
+        "structure without a measure",
+        structure_without_measure,
+        "IC-3",
+        "/data/imd-lsoa/2019/structure",
+        {"sparql", "shacl"},
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def valid_release(small_settings) -> Path:
+    return Path(current_snapshot(small_settings).releases["imd-lsoa/2019"]["dir"])
+
+
+def test_the_published_fixture_release_is_valid(valid_release, small_settings):
+    report = validate_release(
+        valid_release, load_datasets(small_settings.datasets_file), small_settings, full=True
+    )
+    assert report.ok, report.render()
+    assert {"tabular: IC-12", "shacl: IC-11", "sparql: IC-17"} <= set(report.checked)
+
+
+@pytest.mark.parametrize(("name", "change", "rule", "focus", "layers"), FAULTS, ids=[f[0] for f in FAULTS])
+def test_injected_fault_is_caught(name, change, rule, focus, layers, valid_release, small_settings, tmp_path):
+    broken = tmp_path / "release"
+    shutil.copytree(valid_release, broken)
+    _rewrite(broken, change)
+    report = validate_release(broken, load_datasets(small_settings.datasets_file), small_settings, full=True)
+    print(report.render())
+    assert not report.ok
+    found = {
+        f.layer for f in report.findings if f.rule == rule and any(focus.strip("<>") in x for x in f.focus)
+    }
+    assert layers <= found, (
+        f"{name}: {rule} on {focus} expected from {layers}, got {found}\n{report.render()}"
+    )
+
+
+def test_a_fault_in_the_csv_is_reported_by_the_tabular_layer(valid_release, small_settings, tmp_path):
+    broken = tmp_path / "release"
+    shutil.copytree(valid_release, broken)
+    csv = broken / "imd-lsoa-2019.csv"
+    lines = csv.read_text().splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("decile")] = "11"
+    lines[1] = ",".join(row)
+    csv.write_text("\n".join(lines) + "\n")
+    report = validate_release(broken, load_datasets(small_settings.datasets_file), small_settings)
+    tabular = [f for f in report.findings if f.layer == "tabular"]
+    assert [f.rule for f in tabular] == ["LI-range"]
+    assert tabular[0].focus == [f"{OBS}{row[0]}/2019/{row[2]}/decile"]
+
+
+def _published_state(settings) -> dict:
+    var = settings.var_dir
+    state = {
+        "registry": (var / "registry.json").read_bytes(),
+        "current": (var / "snapshots" / "CURRENT").read_text(),
+    }
+    for path in sorted((var / "releases").rglob("*")):
+        if path.is_file():
+            state[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return state
+
+
+def test_a_failing_build_publishes_nothing(small_settings, monkeypatch):
+    before = _published_state(small_settings)
+    real_build = imd.build
+
+    def rank_zero(spec, minter, only_areas=None):
+        built = real_build(spec, minter, only_areas=only_areas)
+        rank = built.table.index[built.table.measure == "rank"][0]
+        built.table.loc[rank, "value"] = 0
+        return built
+
+    monkeypatch.setattr(imd, "build", rank_zero)
+    outcomes = build_quietly(small_settings, only_areas=fixture_areas(), force=True)
+    assert [o.status for o in outcomes] == ["failed", "failed"]
+    assert all("LI-range" in o.report.render() for o in outcomes)
+    assert _published_state(small_settings) == before
+    assert not any((small_settings.var_dir / "staging").iterdir())
+
+
+def test_rebuilding_unchanged_inputs_is_a_no_op(small_settings):
+    before = _published_state(small_settings)
+    outcomes = build_quietly(small_settings, only_areas=fixture_areas())
+    assert [o.status for o in outcomes] == ["unchanged", "unchanged"]
+    assert _published_state(small_settings) == before

@@ -1,0 +1,205 @@
+"""The SPARQL endpoint, through a real `localindex serve` process: protocol, formats, safety, limits."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from tests.conftest import fixture_areas, start_server
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?o a <http://purl.org/linked-data/cube#Observation> }"
+FIXTURE_OBSERVATIONS = len(fixture_areas()) * (40 + 3)  # 2019: 10 components x 4 measures; 2015: 3
+
+
+def request(url: str, *, data: bytes | None = None, headers: dict | None = None, method: str | None = None):
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=120) as response:
+            return response.status, response.headers.get_content_type(), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get_content_type(), error.read().decode()
+
+
+def get(server, query: str, accept: str = "application/sparql-results+json", **params):
+    query_string = urllib.parse.urlencode({"query": query, **params}, doseq=True)
+    return request(f"{server.url}sparql?{query_string}", headers={"Accept": accept})
+
+
+def post_form(server, query: str, accept: str = "application/sparql-results+json"):
+    body = urllib.parse.urlencode({"query": query}).encode()
+    return request(
+        f"{server.url}sparql",
+        data=body,
+        headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+
+def post_direct(server, query: str, accept: str = "application/sparql-results+json"):
+    return request(
+        f"{server.url}sparql",
+        data=query.encode(),
+        headers={"Accept": accept, "Content-Type": "application/sparql-query"},
+    )
+
+
+@pytest.fixture(scope="module")
+def server(small_settings, tmp_path_factory):
+    running = start_server(
+        tmp_path_factory.mktemp("server"), small_settings, query_timeout_s=3.0, query_row_cap=1000
+    )
+    yield running
+    running.stop()
+
+
+@pytest.mark.parametrize("send", [get, post_form, post_direct], ids=["GET", "POST form", "POST direct"])
+def test_count_by_every_protocol_binding(server, send):
+    status, media_type, body = send(server, COUNT, accept="text/csv")
+    assert (status, media_type) == (200, "text/csv")
+    assert body.split() == ["n", str(FIXTURE_OBSERVATIONS)]
+
+
+@pytest.mark.parametrize(
+    ("accept", "check"),
+    [
+        ("application/sparql-results+json", lambda b: json.loads(b)["results"]["bindings"][0]["n"]["value"]),
+        (
+            "application/sparql-results+xml",
+            lambda b: b.split('<literal datatype="')[1].split(">")[1].split("<")[0],
+        ),
+        ("text/csv", lambda b: b.split()[1]),
+        ("text/tab-separated-values", lambda b: b.split()[1].split('"')[1]),
+    ],
+)
+def test_select_result_formats(server, accept, check):
+    status, media_type, body = get(server, COUNT, accept=accept)
+    assert (status, media_type) == (200, accept)
+    assert check(body) == str(FIXTURE_OBSERVATIONS)
+
+
+@pytest.mark.parametrize("accept", ["text/turtle", "application/n-triples", "application/ld+json"])
+def test_construct_result_formats(server, accept):
+    area = sorted(fixture_areas())[0]
+    query = (
+        f"CONSTRUCT {{ ?o ?p ?v }} WHERE {{ ?o <http://purl.org/linked-data/sdmx/2009/dimension#refArea> "
+        f"<http://statistics.data.gov.uk/id/statistical-geography/{area}> ; ?p ?v }}"
+    )
+    status, media_type, body = get(server, query, accept=accept)
+    assert (status, media_type) == (200, accept)
+    assert f"/obs/{area}/2019/imd/score" in body
+
+
+def test_ask_and_real_values(server):
+    status, _, body = get(server, "ASK { ?o <http://127.0.0.1:8080/def/measure/rank> 0 }")
+    assert status == 200 and json.loads(body)["boolean"] is False
+    # Barking and Dagenham's first LSOA: IMD rank as published in File 1.
+    query = (
+        "SELECT ?rank WHERE { <http://127.0.0.1:8080/data/imd-lsoa/2019/obs/E01000027/2019/imd/rank> "
+        "<http://127.0.0.1:8080/def/measure/rank> ?rank }"
+    )
+    status, _, body = get(server, query, accept="text/csv")
+    assert status == 200 and body.split()[1] == "5781"
+
+
+def test_service_description_on_a_bare_get(server):
+    status, media_type, body = request(f"{server.url}sparql", headers={"Accept": "text/turtle"})
+    assert (status, media_type) == (200, "text/turtle")
+    assert "sparql-service-description#Service" in body and "/graph/imd-lsoa/2019/" in body
+
+
+def test_syntax_error_is_a_readable_400(server):
+    status, media_type, body = get(server, "SELEC ?x WHERE { ?x ?y ?z }")
+    assert (status, media_type) == (400, "text/plain")
+    assert body.startswith("SPARQL syntax error")
+
+
+def test_row_cap_gives_a_clear_message(server):
+    status, _, body = get(server, "SELECT * WHERE { ?s ?p ?o }")
+    assert status == 400
+    assert "more than 1,000 rows" in body and "LIMIT" in body
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - the http.server API
+        self.requests.append(f"GET {self.path}")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/turtle")
+        self.end_headers()
+        self.wfile.write(b"<http://x/s> <http://x/p> <http://x/o> .\n")
+
+    do_POST = do_GET  # noqa: N815
+
+    def log_message(self, *args):
+        pass
+
+
+def test_no_query_makes_an_outbound_request(server):
+    """SSRF: SERVICE, FROM, FROM NAMED, graph parameters, LOAD and updates are refused unexecuted."""
+    recorder = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=recorder.serve_forever, daemon=True).start()
+    target = f"http://127.0.0.1:{recorder.server_address[1]}/data.ttl"
+    try:
+        refused = [
+            get(server, f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}"),
+            get(server, f"SELECT * WHERE {{ OPTIONAL {{ SERVICE SILENT <{target}> {{ ?s ?p ?o }} }} }}"),
+            post_direct(server, f"SELECT * FROM <{target}> WHERE {{ ?s ?p ?o }}"),
+            post_form(server, f"SELECT * FROM NAMED <{target}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"),
+            get(server, "SELECT * WHERE { ?s ?p ?o } LIMIT 1", **{"default-graph-uri": target}),
+            get(server, "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1", **{"named-graph-uri": target}),
+            get(server, f"LOAD <{target}>"),
+            request(
+                f"{server.url}sparql",
+                data=urllib.parse.urlencode({"update": f"LOAD <{target}>"}).encode(),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            ),
+            request(
+                f"{server.url}sparql",
+                data=f"LOAD <{target}>".encode(),
+                headers={"Content-Type": "application/sparql-update"},
+            ),
+            post_direct(server, "INSERT DATA { <http://x/s> <http://x/p> <http://x/o> }"),
+        ]
+    finally:
+        recorder.shutdown()
+    assert [status for status, _, _ in refused] == [400] * len(refused), refused
+    assert "SERVICE is not allowed" in refused[0][2]
+    assert "read-only" in refused[-1][2]
+    assert _Recorder.requests == []
+
+
+def test_runaway_query_is_cut_while_another_client_is_answered(server):
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    finished: list[tuple[str, int, str]] = []
+
+    def client(name: str, query: str):
+        status, _, body = get(server, query)
+        finished.append((name, status, body))
+
+    slow = threading.Thread(target=client, args=("runaway", runaway))
+    slow.start()
+    time.sleep(0.5)  # let the runaway query reach a worker first (ordering, not a timing assertion)
+    client("quick", COUNT)
+    slow.join()
+    assert [name for name, _, _ in finished] == ["quick", "runaway"]
+    quick, runaway_result = finished
+    assert quick[1] == 200 and str(FIXTURE_OBSERVATIONS) in quick[2]
+    assert runaway_result[1] == 503 and "3 s limit" in runaway_result[2]
+    assert get(server, COUNT)[0] == 200  # the killed worker was replaced
+
+
+def test_downloads_serve_only_release_files(server):
+    status, _, listing = request(f"{server.url}downloads/")
+    files = json.loads(listing)["imd-lsoa/2019"]
+    assert any(f.endswith("imd-lsoa-2019.csv-metadata.json") for f in files)
+    status, media_type, body = request(f"{server.url}downloads/imd-lsoa/2019/imd-lsoa-2019.csv")
+    assert (status, media_type) == (200, "text/csv") and body.startswith("area,period,component,score")
+    for name in ["..%2F..%2Fregistry.json", "registry.json", "%2Fetc%2Fpasswd"]:
+        assert request(f"{server.url}downloads/imd-lsoa/2019/{name}")[0] == 404
