@@ -20,6 +20,7 @@ QB = "http://purl.org/linked-data/cube#"
 REF_AREA = "<http://purl.org/linked-data/sdmx/2009/dimension#refArea>"
 BASE = "http://127.0.0.1:8080/"
 OBS = BASE + "data/imd-lsoa/2019/obs/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 AREA = sorted(a for a in fixture_areas() if a.startswith("E01000"))[0]  # a Barking and Dagenham LSOA
@@ -51,9 +52,7 @@ def duplicated_observation(lines):
 
 
 def two_measures(lines):
-    return lines + [
-        f'{_obs("imd", "rank")} <{BASE}def/measure/score> "12.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .'
-    ]
+    return lines + [f'{_obs("imd", "rank")} <{BASE}def/measure/score> "12.5"^^<{XSD}decimal> .']
 
 
 def unknown_area(lines):
