@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from flask import Flask, render_template
@@ -19,12 +20,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config["LOCALINDEX_SETTINGS"] = settings
     app.extensions["localindex_snapshots"] = SnapshotWatcher(settings)
+    app.config["MAX_CONTENT_LENGTH"] = 4 * settings.max_query_bytes + 4096  # form encoding can triple
     pool: list[QueryPool] = []
+    pool_lock = threading.Lock()
 
     def get_pool() -> QueryPool:
-        if not pool:
-            pool.append(QueryPool(settings.query_workers, settings.query_timeout_s))
-        return pool[0]
+        with pool_lock:
+            if not pool:
+                pool.append(
+                    QueryPool(settings.query_workers, settings.query_timeout_s, settings.query_memory_mb)
+                )
+            return pool[0]
 
     app.extensions["localindex_pool"] = get_pool
     app.register_blueprint(sparql.blueprint)
@@ -35,7 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         snapshot = app.extensions["localindex_snapshots"].current()
         releases = []
         for name, release in sorted((snapshot.releases if snapshot else {}).items()):
-            files = sorted(p.name for p in Path(release["dir"]).iterdir() if p.is_file())
+            files = sorted(downloads.release_files(Path(release["dir"])))
             releases.append((name, {**release, "files": files}))
         return render_template(
             "home.html",

@@ -24,13 +24,22 @@ def _release(series: str, edition: str) -> dict:
     return release
 
 
+def release_files(directory: Path) -> dict[str, Path]:
+    """The release's own files: regular, not hidden, not links."""
+    return {
+        p.name: p
+        for p in directory.iterdir()
+        if p.is_file() and not p.is_symlink() and not p.name.startswith(".")
+    }
+
+
 @blueprint.route("/downloads/")
 def index():
     snapshot = current_app.extensions["localindex_snapshots"].current()
     base = current_app.config["LOCALINDEX_SETTINGS"].base_uri
     listing = {}
     for name, release in sorted((snapshot.releases if snapshot else {}).items()):
-        files = sorted(p.name for p in Path(release["dir"]).iterdir() if p.is_file())
+        files = sorted(release_files(Path(release["dir"])))
         listing[name] = [f"{base}downloads/{name}/{f}" for f in files]
     return jsonify(listing)
 
@@ -38,7 +47,7 @@ def index():
 @blueprint.route("/downloads/<series>/<edition>/<filename>")
 def download(series: str, edition: str, filename: str):
     directory = Path(_release(series, edition)["dir"])
-    published = {p.name: p for p in directory.iterdir() if p.is_file()}
+    published = release_files(directory)
     if filename not in published:  # only names the release holds: no path ever comes from the request
         abort(404, description=f"{filename} is not a file of {series}/{edition}; see /downloads/")
     path = published[filename]

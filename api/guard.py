@@ -1,8 +1,12 @@
-"""Refuse unsafe SPARQL before it reaches the engine (DESIGN.md §7, linked-data-anchors §6).
+r"""Refuse unsafe SPARQL before it reaches the engine (DESIGN.md §7, linked-data-anchors §6).
 
 pyoxigraph and rdflib both fetch remote URLs for SERVICE (and rdflib for FROM), so every query is
 parsed first: updates (including LOAD), SERVICE, and FROM / FROM NAMED graphs that are not in the
 store are refused with a readable reason. Nothing here executes the query.
+
+SPARQL's \uXXXX escapes are expanded before anything else (as the spec says) and the expanded text
+is what gets executed: rdflib expands them and pyoxigraph does not, so checking one text and
+running the other would let an escaped quote hide a SERVICE call from the check.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from dataclasses import dataclass, field
 
 from pyparsing import ParseException
 from rdflib.plugins.sparql.algebra import translatePrologue
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parser import expandUnicodeEscapes, parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
 FORMS = {
@@ -28,7 +32,7 @@ class RefusedQuery(ValueError):
 
 @dataclass(frozen=True)
 class CheckedQuery:
-    text: str
+    text: str  # with \u escapes expanded: the text to execute
     form: str  # SELECT | ASK | CONSTRUCT | DESCRIBE
     default_graphs: list[str] = field(default_factory=list)  # FROM
     named_graphs: list[str] = field(default_factory=list)  # FROM NAMED
@@ -39,6 +43,18 @@ def check_query(text: str, known_graphs: set[str], max_length: int) -> CheckedQu
         raise RefusedQuery("empty query")
     if len(text) > max_length:
         raise RefusedQuery(f"query is {len(text):,} characters long; the limit is {max_length:,}")
+    try:
+        text = expandUnicodeEscapes(text)
+        return _check(text, known_graphs)
+    except RefusedQuery:
+        raise
+    except RecursionError:
+        raise RefusedQuery("the query is nested too deeply to be checked") from None
+    except Exception as error:  # any parser failure is the client's query, never a server error
+        raise RefusedQuery(f"the query could not be checked: {error}") from None
+
+
+def _check(text: str, known_graphs: set[str]) -> CheckedQuery:
     try:
         prologue, query = parseQuery(text)
     except ParseException as error:

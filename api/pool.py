@@ -1,99 +1,102 @@
-"""Run SPARQL queries in worker processes that can be killed at the wall-clock limit.
+"""Run SPARQL queries in confined worker processes that are killed at the wall-clock limit.
 
-pyoxigraph evaluates a query in native code that cannot be interrupted from Python, so each query
-runs in a separate process; when it overruns, the process is killed and replaced while the server
-and the other workers go on answering. Workers open the published snapshot read-only.
+pyoxigraph evaluates a query in native code that Python cannot interrupt, so each query runs in a
+separate process; when it overruns it is killed and replaced while the server and the other workers
+go on answering. The worker also does the query's safety check and format choice, so that parsing
+a hostile query is bounded by the same limit, and it has no network and a memory limit (sandbox).
+Workers open the published snapshot read-only.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import multiprocessing
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from itertools import islice
 
 import pyoxigraph as ox
 
-SELECT_FORMATS = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-}
+from .formats import GRAPH_FORMATS, SELECT_FORMATS
+from .guard import RefusedQuery, check_query
+from .negotiation import is_graph_form, negotiate
+from .sandbox import confine
+
+log = logging.getLogger(__name__)
 
 
-class QueryTimeout(Exception):
-    pass
+class QueryRejected(Exception):
+    """The client's query cannot be answered; ``status`` is the HTTP status to send."""
 
-
-class PoolBusy(Exception):
-    pass
-
-
-class RowCapExceeded(Exception):
-    pass
-
-
-class QueryFailed(Exception):
-    pass
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
 class Job:
     snapshot: str
     query: str
-    form: str
-    default_graphs: list[str]
-    named_graphs: list[str]
-    use_dataset_clauses: bool
-    media_type: str
+    known_graphs: tuple[str, ...]
+    default_graphs: tuple[str, ...]  # protocol parameters, already checked
+    named_graphs: tuple[str, ...]
+    accept: tuple[tuple[str, float], ...]
+    format_alias: str | None
     row_cap: int
+    max_query_chars: int
+    max_result_bytes: int
 
 
-def execute(job: Job, store: ox.Store) -> bytes:
-    """Evaluate ``job`` and serialise its result; raise RowCapExceeded past the cap."""
+@dataclass(frozen=True)
+class Answer:
+    media_type: str
+    body: bytes
+
+
+def answer(job: Job, store: ox.Store) -> Answer:
+    """Check, negotiate, evaluate and serialise ``job``; raise QueryRejected for the client's faults."""
+    try:
+        checked = check_query(job.query, set(job.known_graphs), job.max_query_chars)
+    except RefusedQuery as error:
+        raise QueryRejected(400, str(error)) from None
+    media_type = negotiate(checked.form, list(job.accept), job.format_alias)
+    if media_type is None:
+        raise QueryRejected(406, f"no acceptable result format for a {checked.form} query")
     options = {}
-    if not job.use_dataset_clauses:
-        options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-        options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
-    result = store.query(job.query, **options)
-    if job.form in ("CONSTRUCT", "DESCRIBE"):
+    if job.default_graphs or job.named_graphs:  # protocol parameters override FROM (SPARQL 1.1 Protocol)
+        options = {
+            "default_graph": [ox.NamedNode(g) for g in job.default_graphs],
+            "named_graphs": [ox.NamedNode(g) for g in job.named_graphs],
+        }
+    elif not (checked.default_graphs or checked.named_graphs):  # no FROM: union of the published graphs
+        graphs = [ox.NamedNode(g) for g in job.known_graphs]
+        options = {"default_graph": graphs, "named_graphs": graphs}
+    result = store.query(checked.text, **options)
+    if is_graph_form(checked.form):
         triples = list(islice(result, job.row_cap + 1))
         if len(triples) > job.row_cap:
-            raise RowCapExceeded(f"the result has more than {job.row_cap:,} triples")
-        return ox.serialize(triples, format=GRAPH_FORMATS[job.media_type])
-    if job.form == "ASK":
-        document = b'{"head":{},"boolean":%s}' % (b"true" if bool(result) else b"false")
+            raise QueryRejected(400, f"the result has more than {job.row_cap:,} triples")
+        body = ox.serialize(triples, format=GRAPH_FORMATS[media_type])
     else:
-        names = [v.value for v in result.variables]
-        rows = list(islice(result, job.row_cap + 1))
-        if len(rows) > job.row_cap:
-            raise RowCapExceeded(f"the result has more than {job.row_cap:,} rows")
-        document = _json_results(names, rows)
-    if job.media_type == "application/sparql-results+json":
-        return document
-    parsed = ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON)
-    return parsed.serialize(format=SELECT_FORMATS[job.media_type])
-
-
-def _json_results(names: list[str], rows: list) -> bytes:
-    import json
-
-    bindings = []
-    for row in rows:
-        binding = {}
-        for name in names:
-            term = row[name]
-            if term is not None:
-                binding[name] = _term(term)
-        bindings.append(binding)
-    return json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}}).encode()
+        if checked.form == "ASK":
+            document = {"head": {}, "boolean": bool(result)}
+        else:
+            names = [v.value for v in result.variables]
+            rows = list(islice(result, job.row_cap + 1))
+            if len(rows) > job.row_cap:
+                raise QueryRejected(400, f"the result has more than {job.row_cap:,} rows")
+            bindings = [{n: _term(row[n]) for n in names if row[n] is not None} for row in rows]
+            document = {"head": {"vars": names}, "results": {"bindings": bindings}}
+        body = json.dumps(document).encode()
+        if media_type != "application/sparql-results+json":
+            parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            body = parsed.serialize(format=SELECT_FORMATS[media_type])
+    if len(body) > job.max_result_bytes:
+        raise QueryRejected(400, f"the result is {len(body):,} bytes; the limit is {job.max_result_bytes:,}")
+    return Answer(media_type, body)
 
 
 def _term(term) -> dict:
@@ -111,7 +114,9 @@ def _term(term) -> dict:
     return {"type": "literal", "value": str(term)}
 
 
-def _worker_main(connection) -> None:
+def _worker_main(connection, memory_mb: int) -> None:
+    isolated = confine(memory_mb)
+    connection.send(("ready", isolated))
     stores: dict[str, ox.Store] = {}
     while True:
         job = connection.recv()
@@ -121,19 +126,28 @@ def _worker_main(connection) -> None:
             if job.snapshot not in stores:
                 stores.clear()  # a newer snapshot was published: let the old one go
                 stores[job.snapshot] = ox.Store.read_only(job.snapshot)
-            connection.send(("ok", execute(job, stores[job.snapshot])))
-        except RowCapExceeded as error:
-            connection.send(("rowcap", str(error)))
+            connection.send(("ok", answer(job, stores[job.snapshot])))
+        except QueryRejected as error:
+            connection.send(("rejected", (error.status, str(error))))
+        except MemoryError:
+            connection.send(
+                ("rejected", (400, f"the query needs more than the {memory_mb:,} MB a query may use"))
+            )
         except (SyntaxError, ValueError, OSError, RuntimeError) as error:
-            connection.send(("error", str(error)))
+            connection.send(("rejected", (400, f"query failed: {error}")))
 
 
 class _Worker:
-    def __init__(self, context):
+    def __init__(self, context, memory_mb: int):
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child,), daemon=True)
+        self.process = context.Process(target=_worker_main, args=(child, memory_mb), daemon=True)
         self.process.start()
         child.close()
+        status, isolated = self.connection.recv()
+        if not isolated:
+            log.warning(
+                "query worker %s could not drop network access; relying on the query guard", self.process.pid
+            )
 
     def kill(self) -> None:
         self.process.kill()
@@ -142,42 +156,54 @@ class _Worker:
 
 
 class QueryPool:
-    """A fixed number of query processes; a job waits at most ``timeout`` seconds in all."""
+    """A fixed number of confined query processes. A job may wait ``timeout`` seconds for a free
+    worker, then has ``timeout`` seconds to run; an overrunning worker is killed and replaced."""
 
-    def __init__(self, size: int, timeout: float):
+    def __init__(self, size: int, timeout: float, memory_mb: int = 4096):
         self.timeout = timeout
+        self.memory_mb = memory_mb
         self._context = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._lock = threading.Lock()
         for _ in range(size):
-            self._idle.put(_Worker(self._context))
+            self._idle.put(_Worker(self._context, memory_mb))
 
-    def run(self, job: Job) -> bytes:
-        import time
-
-        deadline = time.monotonic() + self.timeout
+    def run(self, job: Job) -> Answer:
         try:
             worker = self._idle.get(timeout=self.timeout)
         except queue.Empty:
-            raise PoolBusy("every query worker is busy; try again shortly") from None
+            raise QueryRejected(503, "every query worker is busy; try again shortly") from None
         try:
             worker.connection.send(job)
-            if not worker.connection.poll(max(0.0, deadline - time.monotonic())):
-                worker.kill()
-                worker = _Worker(self._context)
-                raise QueryTimeout(f"the query ran longer than the {self.timeout:g} s limit and was stopped")
+            if not worker.connection.poll(self.timeout):
+                self._replace(worker)
+                raise QueryRejected(
+                    503, f"the query ran longer than the {self.timeout:g} s limit and was stopped"
+                )
             status, payload = worker.connection.recv()
-        except (EOFError, BrokenPipeError, ConnectionResetError):
-            worker.kill()
-            worker = _Worker(self._context)
-            raise QueryFailed("the query worker stopped unexpectedly") from None
-        finally:
-            self._idle.put(worker)
-        if status == "rowcap":
-            raise RowCapExceeded(payload)
-        if status == "error":
-            raise QueryFailed(payload)
+        except QueryRejected:
+            raise
+        except Exception:  # the worker died or the pipe broke: never reuse it
+            self._replace(worker)
+            raise QueryRejected(
+                400, "the query stopped its worker (too much memory?) and was abandoned"
+            ) from None
+        self._idle.put(worker)  # a complete round trip: the worker is clean
+        if status == "rejected":
+            raise QueryRejected(*payload)
         return payload
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.kill()
+        threading.Thread(target=self._respawn, daemon=True).start()
+
+    def _respawn(self) -> None:
+        for attempt in range(5):
+            try:
+                self._idle.put(_Worker(self._context, self.memory_mb))
+                return
+            except Exception:
+                log.exception("could not start a query worker (attempt %d)", attempt + 1)
+                time.sleep(1)
 
     def close(self) -> None:
         while not self._idle.empty():

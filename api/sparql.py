@@ -1,4 +1,8 @@
-"""/sparql: the SPARQL 1.1 Protocol for queries (GET, POST form, POST direct), read-only and bounded."""
+"""/sparql: the SPARQL 1.1 Protocol for queries (GET, POST form, POST direct), read-only and bounded.
+
+The request thread only reads the request; checking, evaluating and serialising happen in a
+confined worker process under the wall-clock limit (pool.py).
+"""
 
 from __future__ import annotations
 
@@ -7,51 +11,17 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
-from .guard import RefusedQuery, check_graph_parameters, check_query
-from .pool import (
-    GRAPH_FORMATS,
-    SELECT_FORMATS,
-    Job,
-    PoolBusy,
-    QueryFailed,
-    QueryTimeout,
-    RowCapExceeded,
-)
+from .formats import GRAPH_FORMATS
+from .guard import RefusedQuery, check_graph_parameters
+from .negotiation import negotiate
+from .pool import Job, QueryRejected
 
 blueprint = Blueprint("sparql", __name__)
-FORMAT_ALIASES = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "turtle": "text/turtle",
-    "ttl": "text/turtle",
-    "ntriples": "application/n-triples",
-    "nt": "application/n-triples",
-    "jsonld": "application/ld+json",
-}
 SERVICE_DESCRIPTION = Path(__file__).with_name("service-description.ttl")
 
 
 def _error(status: int, message: str) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain")
-
-
-def _negotiate(form: str) -> str | None:
-    offered = list(GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else SELECT_FORMATS)
-    alias = request.values.get("format")
-    if alias:
-        wanted = FORMAT_ALIASES.get(alias, alias)
-        return wanted if wanted in offered else None
-    accept = request.accept_mimetypes
-    if not accept or accept.best == "*/*":
-        return offered[0]
-    best = accept.best_match(offered + ["application/json", "text/plain"])
-    if best == "application/json":
-        return "application/sparql-results+json" if form in ("SELECT", "ASK") else "application/ld+json"
-    if best == "text/plain":
-        return "application/n-triples" if form in ("CONSTRUCT", "DESCRIBE") else "text/tab-separated-values"
-    return best
 
 
 def _query_text() -> str | None:
@@ -68,50 +38,47 @@ def sparql() -> Response:
     text = _query_text()
     snapshot = current_app.extensions["localindex_snapshots"].current()
     if text is None:
+        if request.method == "POST":
+            return _error(400, "no query: send it as the 'query' parameter or as application/sparql-query")
         return service_description(snapshot)
     if snapshot is None:
         return _error(503, "nothing is published yet: run `localindex build`")
     graphs = set(snapshot.graphs)
     try:
-        checked = check_query(text, graphs, settings.max_query_bytes)
         default_graphs = check_graph_parameters(request.values.getlist("default-graph-uri"), graphs)
         named_graphs = check_graph_parameters(request.values.getlist("named-graph-uri"), graphs)
     except RefusedQuery as error:
         return _error(400, str(error))
-    media_type = _negotiate(checked.form)
-    if media_type is None:
-        return _error(406, f"no acceptable result format for a {checked.form} query")
-    uses_clauses = bool(checked.default_graphs or checked.named_graphs)
     job = Job(
         snapshot=str(snapshot.path),
         query=text,
-        form=checked.form,
-        default_graphs=default_graphs or sorted(graphs),
-        named_graphs=named_graphs or sorted(graphs),
-        use_dataset_clauses=uses_clauses and not (default_graphs or named_graphs),
-        media_type=media_type,
+        known_graphs=tuple(sorted(graphs)),
+        default_graphs=tuple(default_graphs),
+        named_graphs=tuple(named_graphs),
+        accept=tuple(request.accept_mimetypes),
+        format_alias=request.values.get("format"),
         row_cap=settings.query_row_cap,
+        max_query_chars=settings.max_query_bytes,
+        max_result_bytes=settings.query_result_max_bytes,
     )
-    pool = current_app.extensions["localindex_pool"]()
     try:
-        body = pool.run(job)
-    except QueryTimeout as error:
-        return _error(
-            503, f"{error}. Narrow the query (filters, LIMIT) or use the downloads under /downloads/."
-        )
-    except RowCapExceeded as error:
-        return _error(
-            400,
-            f"{error}; the cap is {settings.query_row_cap:,}. Page with LIMIT and OFFSET, "
-            "or download the whole dataset from /downloads/.",
-        )
-    except PoolBusy as error:
-        return _error(503, str(error))
-    except QueryFailed as error:
-        return _error(400, f"query failed: {error}")
-    response = Response(body, mimetype=media_type)
+        result = current_app.extensions["localindex_pool"]().run(job)
+    except QueryRejected as error:
+        return _error(error.status, _advice(str(error), settings))
+    response = Response(result.body, mimetype=result.media_type)
     response.headers["Vary"] = "Accept"
     return response
+
+
+def _advice(message: str, settings) -> str:
+    if "limit and was stopped" in message:
+        return f"{message}. Narrow the query (filters, LIMIT) or use the downloads under /downloads/."
+    if message.startswith("the result has more than"):
+        return (
+            f"{message}; the cap is {settings.query_row_cap:,}. Page with LIMIT and OFFSET, "
+            "or download the whole dataset from /downloads/."
+        )
+    return message
 
 
 def service_description(snapshot) -> Response:
@@ -125,12 +92,16 @@ def service_description(snapshot) -> Response:
         node = ox.BlankNode()
         triples.append(ox.Triple(dataset, ox.NamedNode(sd + "namedGraph"), node))
         triples.append(ox.Triple(node, ox.NamedNode(sd + "name"), ox.NamedNode(graph)))
-    offered = list(GRAPH_FORMATS)
-    media_type = FORMAT_ALIASES.get(request.values.get("format", "")) or (
-        request.accept_mimetypes.best_match(offered) if request.accept_mimetypes.best != "*/*" else None
+    media_type = (
+        negotiate("CONSTRUCT", list(request.accept_mimetypes), request.values.get("format")) or "text/turtle"
     )
-    media_type = media_type if media_type in GRAPH_FORMATS else "text/turtle"
-    body = ox.serialize(triples, format=GRAPH_FORMATS[media_type])
+    prefixes = {
+        "sd": sd,
+        "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+        "formats": "http://www.w3.org/ns/formats/",
+    }
+    options = {"prefixes": prefixes} if media_type == "text/turtle" else {}
+    body = ox.serialize(triples, format=GRAPH_FORMATS[media_type], **options)
     response = Response(body, mimetype=media_type)
     response.headers["Vary"] = "Accept"
     return response

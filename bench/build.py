@@ -35,6 +35,9 @@ def bare_pyoxigraph_rate(path: Path) -> tuple[int, float]:
         def write(self, data: bytes) -> int:
             return len(data)
 
+        def flush(self) -> None:
+            pass
+
     count = 0
 
     def triples():

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .config import Settings
-from .datasets import DatasetSpec
+from .datasets import DatasetSpec, load_datasets
 from .errors import InputError
+from .metadata import shared_descriptions
 from .release import Outcome, build_release, ensure_vocabulary
 from .store import Registry, WritableStore, build_lock, current_snapshot
 from .uris import Minter
@@ -29,7 +30,11 @@ def build_all(
         orphans = store.drop_unregistered(registry)
         if orphans:
             progress(f"removed {len(orphans)} graph(s) left by an interrupted build")
-        if ensure_vocabulary(store, registry, Minter(settings.base_uri)):
+        minter = Minter(settings.base_uri)
+        publisher = (settings.publisher_name, settings.publisher_uri)
+        everything = load_datasets(settings.datasets_file)
+        shared = shared_descriptions(everything, minter, publisher).serialize(format="nt", encoding="utf-8")
+        if ensure_vocabulary(store, registry, minter, shared):
             registry.save()
             progress("vocabulary graph loaded from vocab/")
         for spec in specs:

@@ -118,8 +118,10 @@ def observation_ntriples(table: pd.DataFrame, shape: CubeShape, minter: Minter) 
         yield lines
 
 
-def area_triples(areas: pd.DataFrame, area_list: str) -> Iterator[ox.Triple]:
-    """The dataset's area code list: a skos:Collection of ONS areas with label, notation, parent."""
+def area_triples(areas: pd.DataFrame, area_list: str, with_facts: bool) -> Iterator[ox.Triple]:
+    """The dataset's area code list: a skos:Collection of ONS areas, and (``with_facts``) each area's
+    label, notation and parent. Only one dataset per geography states the facts, so that they are
+    not repeated across named graphs."""
     skos = "http://www.w3.org/2004/02/skos/core#"
     member, notation = ox.NamedNode(skos + "member"), ox.NamedNode(skos + "notation")
     label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -129,6 +131,8 @@ def area_triples(areas: pd.DataFrame, area_list: str) -> Iterator[ox.Triple]:
     for code, name, parent in zip(areas["code"], areas["name"], areas["parent"], strict=True):
         area = ox.NamedNode(uris.area(code))
         yield ox.Triple(collection, member, area)
+        if not with_facts:
+            continue
         yield ox.Triple(area, notation, ox.Literal(code))
         if name:
             yield ox.Triple(area, label, ox.Literal(name, language="en"))

@@ -28,6 +28,7 @@ class DatasetSpec:
     measures: list[str]
     inputs: dict
     denominators: dict = field(default_factory=dict)
+    publishes_area_facts: bool = True
     root: Path = Path(".")
 
     @property

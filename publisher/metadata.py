@@ -90,10 +90,6 @@ def dataset_metadata(
     activity = URIRef(minter.release_activity(spec.series, spec.edition, release_key))
     publisher_uri = URIRef(publisher[1])
 
-    graph.add((series, RDF.type, DCAT.DatasetSeries))
-    graph.add((series, DCTERMS.title, Literal(spec.series_title, lang="en")))
-    graph.add((publisher_uri, RDFS.label, Literal(publisher[0])))
-
     add = graph.add
     for kind in (QB.DataSet, DCAT.Dataset):
         add((dataset, RDF.type, kind))
@@ -156,6 +152,18 @@ def dataset_metadata(
         add((node, DCTERMS.license, URIRef(uris.OGL_V3)))
 
     _structure(graph, spec, shape, minter)
+    return graph
+
+
+def shared_descriptions(specs: list[DatasetSpec], minter: Minter, publisher: tuple[str, str]) -> Graph:
+    """What several releases share (series, publisher), stated once in the shared graph: a triple in
+    two named graphs would be counted twice in the union default graph."""
+    graph = Graph()
+    graph.add((URIRef(publisher[1]), RDFS.label, Literal(publisher[0])))
+    for spec in specs:
+        series = URIRef(minter.series(spec.series))
+        graph.add((series, RDF.type, DCAT.DatasetSeries))
+        graph.add((series, DCTERMS.title, Literal(spec.series_title, lang="en")))
     return graph
 
 

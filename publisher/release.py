@@ -82,15 +82,15 @@ def release_key(spec: DatasetSpec, settings: Settings, checksums: dict[Path, str
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def ensure_vocabulary(store: WritableStore, registry: Registry, minter: Minter) -> bool:
-    """(Re)load vocab/*.ttl into the vocabulary graph when they or the base URI changed."""
-    digest = hashlib.sha256(minter.base.encode())
+def ensure_vocabulary(store: WritableStore, registry: Registry, minter: Minter, shared: bytes) -> bool:
+    """(Re)load vocab/*.ttl and the ``shared`` descriptions into the vocabulary graph when they changed."""
+    digest = hashlib.sha256(minter.base.encode() + shared)
     for path in vocabulary_files():
         digest.update(path.read_bytes())
     key = digest.hexdigest()
     if registry.state["vocabulary"].get("key") == key:
         return False
-    store.replace_graph(minter.vocabulary_graph, vocabulary_ntriples(minter.base))
+    store.replace_graph(minter.vocabulary_graph, vocabulary_ntriples(minter.base) + shared)
     registry.state["vocabulary"] = {"graph": minter.vocabulary_graph, "key": key}
     return True
 
@@ -161,7 +161,7 @@ def build_release(
     triples = write_release_ntriples(
         staging / f"{stem}.nt.gz",
         metadata.serialize(format="nt", encoding="utf-8"),
-        area_triples(built.areas, minter.area_list(spec.series, spec.edition)),
+        area_triples(built.areas, minter.area_list(spec.series, spec.edition), spec.publishes_area_facts),
         observation_ntriples(table, shape, minter),
     )
     clock.step(f"RDF written: {triples:,} triples")

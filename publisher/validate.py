@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
@@ -93,7 +94,7 @@ def check_table(
     flag(
         "LI-area-pattern",
         f"area code does not match {spec.area_code_pattern}",
-        ~table["area"].astype(str).str.match(spec.area_code_pattern),
+        ~table["area"].astype(str).str.fullmatch(spec.area_code_pattern.strip("^$")),
     )
     flag("LI-area-known", "area is not in the dataset's area list", ~table["area"].isin(area_codes))
     flag(
@@ -114,10 +115,14 @@ def check_table(
         ~table["status"].astype(str).isin(["", "missing", "suppressed", "imputed", "provisional"]),
     )
 
-    points = table.groupby(["area", "period", "component"], observed=True)["measure"].transform("size")
+    in_structure = table["measure"].where(table["measure"].isin(list(shape.measures)))
+    points = in_structure.groupby(
+        [table["area"], table["period"], table["component"]], observed=True
+    ).transform("nunique")
     flag("IC-17", f"point lacks some of the {len(shape.measures)} measures", points != len(shape.measures))
 
     value, measure = table["value"], table["measure"]
+    flag("LI-range", "value is not a finite number", value.notna() & ~np.isfinite(value))
     rank, decile = measure.eq("rank"), measure.eq("decile")
     flag(
         "LI-range",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import http.server
 import json
+import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -170,12 +173,45 @@ def test_no_query_makes_an_outbound_request(server):
             ),
             post_direct(server, "INSERT DATA { <http://x/s> <http://x/p> <http://x/o> }"),
         ]
+        # A SERVICE that a checker expanding \u escapes reads inside a string literal, and an engine
+        # that does not expand them would call: the expanded text is what runs, so nothing is called.
+        hidden = 'SELECT * WHERE { BIND("a\\u0022 AS ?u) BIND(" AS ?v) SERVICE <' + target + "> { ?s ?p ?o } "
+        hidden += 'BIND(" + \\u0022b" AS ?w) }'
+        status, _, _ = get(server, hidden)
     finally:
         recorder.shutdown()
+    assert status == 200
     assert [status for status, _, _ in refused] == [400] * len(refused), refused
     assert "SERVICE is not allowed" in refused[0][2]
     assert "read-only" in refused[-1][2]
     assert _Recorder.requests == []
+
+
+def test_query_workers_have_no_network(tmp_path):
+    """Second wall: even a SERVICE call that got past the guard could not leave the worker."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    probe = (
+        "import socket, sys\n"
+        "from api.sandbox import confine\n"
+        "print('isolated' if confine(1024) else 'not isolated')\n"
+        f"try:\n    socket.create_connection(('127.0.0.1', {port}), timeout=2)\n    print('connected')\n"
+        "except OSError as error:\n    print('refused', error)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    listener.close()
+    if result.stdout.startswith("not isolated"):
+        pytest.skip("this kernel refuses network namespaces; the query guard is the only wall here")
+    assert result.stdout.startswith("isolated") and "refused" in result.stdout, result.stdout
+
+
+def test_long_ordinary_queries_are_answered(server):
+    patterns = " ".join(f"OPTIONAL {{ ?o <http://x/p{i}> ?v{i} }}" for i in range(300))
+    status, _, body = get(
+        server,
+        f"SELECT ?o WHERE {{ ?o a <http://purl.org/linked-data/cube#Observation> {patterns} }} LIMIT 1",
+    )
+    assert status == 200, body
 
 
 def test_runaway_query_is_cut_while_another_client_is_answered(server):
