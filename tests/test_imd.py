@@ -50,22 +50,18 @@ def built():
     return {s.edition: imd.build(s, minter) for s in load_datasets(DATA_DIR / "datasets.toml")}
 
 
-def test_reconstructed_2019_scores_match_gla_london_scores(built):
-    published = pd.read_csv(DATA_DIR / "gla" / "lsoa_domain_scores_2019.csv.gz").set_index("lsoa")["imd"]
-    table = built["2019"].table
+@pytest.mark.parametrize(
+    ("edition", "published_file", "count"),
+    [("2019", "gla/lsoa_domain_scores_2019.csv.gz", 4835), ("2015", "iod2015/lsoa_imd_scores.csv.gz", N)],
+    ids=["IoD2019 vs GLA London scores", "IoD2015 vs published scores"],
+)
+def test_reconstructed_scores_match_published_scores(built, edition, published_file, count):
+    published = pd.read_csv(DATA_DIR / published_file).set_index("lsoa")["imd"]
+    table = built[edition].table
     ours = table[(table.component == "imd") & (table.measure == "score")].set_index("area")["value"]
     difference = (ours.reindex(published.index) - published).abs()
-    print(f"IoD2019 London: {len(published):,} LSOAs, max |difference| {difference.max():.5f}")
-    assert len(published) == 4835 and difference.max() < 0.001
-
-
-def test_reconstructed_2015_scores_match_published_scores(built):
-    published = pd.read_csv(DATA_DIR / "iod2015" / "lsoa_imd_scores.csv.gz").set_index("lsoa")["imd"]
-    table = built["2015"].table
-    ours = table[(table.component == "imd") & (table.measure == "score")].set_index("area")["value"]
-    difference = (ours.reindex(published.index) - published).abs()
-    print(f"IoD2015 England: {len(published):,} LSOAs, max |difference| {difference.max():.5f}")
-    assert len(published) == N and difference.max() < 0.001
+    print(f"IoD{edition}: {len(published):,} LSOAs, max |difference| {difference.max():.5f}")
+    assert len(published) == count and difference.max() < 0.001
 
 
 def test_ranks_and_deciles_are_copied_from_the_published_files(built):
