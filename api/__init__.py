@@ -20,7 +20,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config["LOCALINDEX_SETTINGS"] = settings
     app.extensions["localindex_snapshots"] = SnapshotWatcher(settings)
-    app.config["MAX_CONTENT_LENGTH"] = 4 * settings.max_query_bytes + 4096  # form encoding can triple
+    app.config["MAX_CONTENT_LENGTH"] = 4 * settings.max_query_chars + 4096  # form encoding can triple
     pool: list[QueryPool] = []
     pool_lock = threading.Lock()
 

@@ -58,7 +58,7 @@ def sparql() -> Response:
         accept=tuple(request.accept_mimetypes),
         format_alias=request.values.get("format"),
         row_cap=settings.query_row_cap,
-        max_query_chars=settings.max_query_bytes,
+        max_query_chars=settings.max_query_chars,
         max_result_bytes=settings.query_result_max_bytes,
     )
     try:

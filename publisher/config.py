@@ -27,7 +27,7 @@ class Settings:
     query_timeout_s: float = 30.0
     query_row_cap: int = 100_000
     query_workers: int = 2
-    max_query_bytes: int = 100_000
+    max_query_chars: int = 100_000
     query_memory_mb: int = 4096
     query_result_max_bytes: int = 100_000_000
     shacl_sample_areas: int = 25
