@@ -22,6 +22,7 @@ class _Gunicorn(BaseApplication):
         self.cfg.set("threads", s.server_threads)
         self.cfg.set("timeout", int(s.query_timeout_s) + 30)
         self.cfg.set("accesslog", "-")
+        self.cfg.set("limit_request_line", 8190)  # gunicorn's maximum: room for GET queries; longer ones POST
         self.cfg.set("control_socket_disable", True)  # several servers may run side by side (tests)
 
     def load(self):

@@ -34,6 +34,7 @@ def build_all(
         publisher = (settings.publisher_name, settings.publisher_uri)
         everything = load_datasets(settings.datasets_file)
         shared = shared_descriptions(everything, minter, publisher).serialize(format="nt", encoding="utf-8")
+        shared = b"".join(sorted(shared.splitlines(keepends=True)))  # rdflib's order varies by process
         if ensure_vocabulary(store, registry, minter, shared):
             registry.save()
             progress("vocabulary graph loaded from vocab/")
