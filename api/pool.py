@@ -204,7 +204,3 @@ class QueryPool:
             except Exception:
                 log.exception("could not start a query worker (attempt %d)", attempt + 1)
                 time.sleep(1)
-
-    def close(self) -> None:
-        while not self._idle.empty():
-            self._idle.get_nowait().kill()

@@ -22,6 +22,9 @@ def read_input(path: Path, columns: dict[str, str], key: str | None = None) -> p
 
     ``columns`` maps column name to one of KINDS. ``key`` names a column whose values must be unique.
     """
+    unknown = sorted(set(columns.values()) - set(KINDS))
+    if unknown:
+        raise ValueError(f"unknown column kind(s) {unknown}; expected one of {KINDS}")
     name = str(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")

@@ -86,9 +86,6 @@ class Minter:
     def dimension(self, name: str) -> str:
         return f"{self.base}def/dimension/{name}"
 
-    def scheme(self, scheme: str) -> str:
-        return f"{self.base}def/concept-scheme/{scheme}"
-
     def concept(self, scheme: str, notation: str) -> str:
         return f"{self.base}def/concept/{scheme}/{notation}"
 
