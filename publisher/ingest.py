@@ -14,7 +14,7 @@ import pandas as pd
 from .errors import InputError, Problem
 
 GSS_CODE = re.compile(r"^[EWSNK]\d{8}$")
-KINDS = ("code", "text", "integer", "decimal", "optional-decimal")
+KINDS = ("code", "text", "integer", "decimal", "optional-text", "optional-decimal")
 
 
 def read_input(path: Path, columns: dict[str, str], key: str | None = None) -> pd.DataFrame:
@@ -54,10 +54,8 @@ def read_input(path: Path, columns: dict[str, str], key: str | None = None) -> p
 def _typed(cells: pd.Series, kind: str, name: str, problems: list[Problem]) -> pd.Series:
     text = cells.str.strip()
     empty = text.eq("")
-    if kind == "optional-decimal":
-        kind, required = "decimal", False
-    else:
-        required = True
+    required = not kind.startswith("optional-")
+    kind = kind.removeprefix("optional-")
     if required:
         _report(problems, name, cells, empty, "empty value")
     if kind == "code":
