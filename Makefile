@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run build serve test lint format bundle bench bench-build bench-sparql clean
+.PHONY: run build serve test lint format bundle bench bench-build bench-sparql bench-aggregate clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "localindex needs Python 3.11 or newer")'
@@ -38,14 +38,17 @@ format: $(INSTALLED)
 bundle: $(INSTALLED)
 	$(BIN)/python -m publisher.bundle
 
-## bench: end-to-end build and SPARQL latency benchmarks (prints figures; see bench/RESULTS.md)
-bench: bench-build bench-sparql
+## bench: build, SPARQL latency and aggregation benchmarks (prints figures; see bench/RESULTS.md)
+bench: bench-build bench-sparql bench-aggregate
 
 bench-build: $(INSTALLED)
 	$(BIN)/python bench/build.py
 
 bench-sparql: $(INSTALLED)
 	$(BIN)/python bench/sparql.py
+
+bench-aggregate: $(INSTALLED)
+	$(BIN)/python bench/aggregate.py
 
 clean:
 	rm -rf var
