@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 
 from .config import Settings
 from .datasets import DatasetSpec, load_datasets
 from .errors import InputError
 from .metadata import shared_descriptions
-from .release import Outcome, build_release, ensure_vocabulary
+from .release import Outcome, build_release, ensure_vocabulary, vocabulary_graph_content
 from .store import Registry, WritableStore, build_lock, current_snapshot
 from .uris import Minter
 
@@ -27,9 +28,6 @@ def build_all(
     with build_lock(settings):
         store = WritableStore(settings)
         registry = Registry(settings)
-        orphans = store.drop_unregistered(registry)
-        if orphans:
-            progress(f"removed {len(orphans)} graph(s) left by an interrupted build")
         minter = Minter(settings.base_uri)
         publisher = (settings.publisher_name, settings.publisher_uri)
         everything = load_datasets(settings.datasets_file)
@@ -44,7 +42,6 @@ def build_all(
                 outcome = build_release(
                     spec,
                     settings,
-                    store,
                     registry,
                     force=force,
                     full_shacl=full_shacl,
@@ -57,8 +54,13 @@ def build_all(
             if outcome.status == "failed" and outcome.report is not None:
                 progress(outcome.report.render())
             outcomes.append(outcome)
+        _, vocabulary = vocabulary_graph_content(minter, shared)
+        changed = store.sync(registry, vocabulary, progress)
         snapshot = current_snapshot(settings)
-        if snapshot is None or snapshot.manifest.get("generation") != registry.generation_name:
+        if changed or snapshot is None or snapshot.manifest.get("generation") != registry.generation_name:
             path = store.snapshot(registry)
             progress(f"published snapshot {path.name}")
+    for outcome in outcomes:
+        if outcome.superseded is not None:  # no longer in the live snapshot
+            shutil.rmtree(outcome.superseded, ignore_errors=True)
     return outcomes

@@ -41,7 +41,7 @@ from .validate import (
     sample_areas,
     stage_file,
 )
-from .vocab import vocabulary_files, vocabulary_ntriples
+from .vocab import vocabulary_ntriples
 
 CSVW_SPEC = "http://www.w3.org/TR/tabular-metadata/"
 QB_SPEC = "http://www.w3.org/TR/vocab-data-cube/"
@@ -57,6 +57,7 @@ class Outcome:
     triples: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     error: str = ""
+    superseded: Path | None = None  # the previous release's files, removed once the new one is live
 
 
 def software_fingerprint() -> str:
@@ -82,15 +83,18 @@ def release_key(spec: DatasetSpec, settings: Settings, checksums: dict[Path, str
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def vocabulary_graph_content(minter: Minter, shared: bytes) -> tuple[str, bytes]:
+    """The vocabulary graph's N-Triples (vocab/*.ttl plus the ``shared`` descriptions) and their key."""
+    content = vocabulary_ntriples(minter.base) + shared
+    return hashlib.sha256(minter.base.encode() + content).hexdigest(), content
+
+
 def ensure_vocabulary(store: WritableStore, registry: Registry, minter: Minter, shared: bytes) -> bool:
-    """(Re)load vocab/*.ttl and the ``shared`` descriptions into the vocabulary graph when they changed."""
-    digest = hashlib.sha256(minter.base.encode() + shared)
-    for path in vocabulary_files():
-        digest.update(path.read_bytes())
-    key = digest.hexdigest()
+    """(Re)load the vocabulary graph when vocab/, the shared descriptions or the base URI changed."""
+    key, content = vocabulary_graph_content(minter, shared)
     if registry.state["vocabulary"].get("key") == key:
         return False
-    store.replace_graph(minter.vocabulary_graph, vocabulary_ntriples(minter.base) + shared)
+    store.replace_graph(minter.vocabulary_graph, content)
     registry.state["vocabulary"] = {"graph": minter.vocabulary_graph, "key": key}
     return True
 
@@ -98,7 +102,6 @@ def ensure_vocabulary(store: WritableStore, registry: Registry, minter: Minter, 
 def build_release(
     spec: DatasetSpec,
     settings: Settings,
-    store: WritableStore,
     registry: Registry,
     *,
     force: bool = False,
@@ -174,9 +177,6 @@ def build_release(
     if not report.ok:
         shutil.rmtree(staging, ignore_errors=True)
         return _failed(spec, report, clock)
-    store.stage(graph, staging / f"{stem}.nt.gz")
-    clock.step("loaded into the store")
-
     release_dir = settings.releases_dir / spec.series / spec.edition / key[:16]
     shutil.rmtree(release_dir, ignore_errors=True)
     release_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -194,12 +194,11 @@ def build_release(
         "published": started.isoformat(),
     }
     registry.save()
-    if previous and previous["graph"] != graph:
-        store.drop(previous["graph"])
-        if Path(previous["dir"]) != release_dir:
-            shutil.rmtree(previous["dir"], ignore_errors=True)
-    clock.say(f"published {shape.dataset} ({len(table):,} observations, {triples:,} triples)")
-    return Outcome(spec.name, "published", report, release_dir, len(table), triples, clock.timings)
+    clock.say(f"validated and registered {shape.dataset} ({len(table):,} observations, {triples:,} triples)")
+    superseded = Path(previous["dir"]) if previous and Path(previous["dir"]) != release_dir else None
+    return Outcome(
+        spec.name, "published", report, release_dir, len(table), triples, clock.timings, superseded=superseded
+    )
 
 
 def check_release_graph(

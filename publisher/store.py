@@ -9,6 +9,8 @@ never writes a database that a reader has open.
 from __future__ import annotations
 
 import fcntl
+import gc
+import gzip
 import json
 import os
 import shutil
@@ -74,6 +76,11 @@ class Registry:
         write_json_atomically(self.path, self.state)
 
 
+def _bulk_load(store: ox.Store, graph: str, ntriples_gz: Path) -> None:
+    with gzip.open(ntriples_gz, "rb") as handle:
+        store.bulk_load(handle, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+
+
 class WritableStore:
     """The build's handle on var/store. Only one build may hold it at a time (file lock)."""
 
@@ -82,30 +89,49 @@ class WritableStore:
         settings.var_dir.mkdir(parents=True, exist_ok=True)
         self.store = ox.Store(str(settings.store_dir))
 
-    def stage(self, graph: str, ntriples_gz: Path) -> None:
-        import gzip
-
-        self.drop(graph)
-        with gzip.open(ntriples_gz, "rb") as handle:
-            self.store.bulk_load(handle, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
-        self.store.flush()
-
     def replace_graph(self, graph: str, triples_nt: bytes) -> None:
-        self.drop(graph)
-        self.store.load(triples_nt, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
-
-    def drop(self, graph: str) -> None:
+        """Replace a small graph (the vocabulary) in place; releases are never replaced in place."""
         node = ox.NamedNode(graph)
         if self.store.contains_named_graph(node):
             self.store.remove_graph(node)
+        self.store.load(triples_nt, format=ox.RdfFormat.N_TRIPLES, to_graph=node)
 
-    def drop_unregistered(self, registry: Registry) -> list[str]:
-        """Remove graphs left behind by interrupted or failed builds."""
-        keep = set(registry.graphs())
-        orphans = [g.value for g in self.store.named_graphs() if g.value not in keep]
-        for graph in orphans:
-            self.drop(graph)
-        return orphans
+    def sync(self, registry: Registry, vocabulary: bytes, progress) -> bool:
+        """Make the store hold exactly the registry's graphs; return whether it changed.
+
+        Missing release graphs are bulk-loaded from their files. Graphs the registry no longer names
+        (superseded or left by an interrupted build) are not deleted in place: pyoxigraph deletes a
+        graph in one in-memory transaction (measured: over 10 minutes and 8 GB for 10.6 M triples),
+        so the store is rebuilt from the release files instead and swapped in.
+        """
+        wanted = {r["graph"]: Path(r["dir"]) / f"{r['stem']}.nt.gz" for r in registry.releases.values()}
+        present = {g.value for g in self.store.named_graphs()} - {registry.state["vocabulary"]["graph"]}
+        if present - set(wanted):
+            progress(f"  rebuilding the store without {len(present - set(wanted))} superseded graph(s)")
+            self._rebuild(wanted, registry.state["vocabulary"]["graph"], vocabulary)
+            return True
+        for graph in sorted(set(wanted) - present):
+            progress(f"  loading {wanted[graph].name} into the store")
+            _bulk_load(self.store, graph, wanted[graph])
+        self.store.flush()
+        return bool(set(wanted) - present)
+
+    def _rebuild(self, releases: dict[str, Path], vocabulary_graph: str, vocabulary: bytes) -> None:
+        target, fresh_dir = self.settings.store_dir, self.settings.var_dir / "store.next"
+        shutil.rmtree(fresh_dir, ignore_errors=True)
+        fresh = ox.Store(str(fresh_dir))
+        fresh.load(vocabulary, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(vocabulary_graph))
+        for graph, path in sorted(releases.items()):
+            _bulk_load(fresh, graph, path)
+        fresh.flush()
+        del fresh, self.store  # release RocksDB's locks before the directories are swapped
+        gc.collect()
+        retired = self.settings.var_dir / "store.retired"
+        shutil.rmtree(retired, ignore_errors=True)
+        os.replace(target, retired)
+        os.replace(fresh_dir, target)
+        shutil.rmtree(retired, ignore_errors=True)
+        self.store = ox.Store(str(target))
 
     def snapshot(self, registry: Registry) -> Path:
         """Publish the registry's state as a new immutable snapshot, then prune old ones."""

@@ -201,3 +201,27 @@ def test_no_triple_is_published_in_two_graphs(small_settings):
     query = """SELECT ?s ?p ?o WHERE { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(STR(?a) < STR(?b)) }
                LIMIT 5"""
     assert list(store.query(query)) == []
+
+
+def test_changed_releases_replace_the_old_ones_everywhere(tmp_path):
+    """A release whose key changes supersedes the old one: the live store holds exactly the new
+    graphs (rebuilt from the release files, never deleted in place) and the old files go."""
+    import pyoxigraph as ox
+
+    from publisher.config import Settings
+
+    first = Settings(var_dir=tmp_path / "var")
+    assert [o.status for o in build_quietly(first, only_areas=fixture_areas())] == ["published"] * 2
+    old = current_snapshot(first).releases
+    second = Settings(var_dir=first.var_dir, publisher_name="Another publisher")
+    assert [o.status for o in build_quietly(second, only_areas=fixture_areas())] == ["published"] * 2
+    snapshot = current_snapshot(second)
+    store = ox.Store.read_only(str(snapshot.path))
+    graphs = {g.value for g in store.named_graphs()}
+    assert graphs == set(snapshot.graphs)
+    assert not graphs & {r["graph"] for r in old.values()}
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?o a <http://purl.org/linked-data/cube#Observation> }"
+    solution = next(iter(store.query(count, default_graph=[ox.NamedNode(g) for g in graphs])))
+    assert int(solution["n"].value) == len(fixture_areas()) * (40 + 3)
+    assert not any(Path(r["dir"]).exists() for r in old.values())
+    assert all(Path(r["dir"]).exists() for r in snapshot.releases.values())
