@@ -28,6 +28,9 @@ from .sandbox import confine
 log = logging.getLogger(__name__)
 
 
+PAGING_ADVICE = "page with LIMIT and OFFSET, or download the whole dataset from /downloads/."
+
+
 class QueryRejected(Exception):
     """The client's query cannot be answered; ``status`` is the HTTP status to send."""
 
@@ -78,7 +81,7 @@ def answer(job: Job, store: ox.Store) -> Answer:
     if is_graph_form(checked.form):
         triples = list(islice(result, job.row_cap + 1))
         if len(triples) > job.row_cap:
-            raise QueryRejected(400, f"the result has more than {job.row_cap:,} triples")
+            raise QueryRejected(400, f"the result has more than {job.row_cap:,} triples; " + PAGING_ADVICE)
         body = ox.serialize(triples, format=GRAPH_FORMATS[media_type])
     else:
         if checked.form == "ASK":
@@ -87,7 +90,7 @@ def answer(job: Job, store: ox.Store) -> Answer:
             names = [v.value for v in result.variables]
             rows = list(islice(result, job.row_cap + 1))
             if len(rows) > job.row_cap:
-                raise QueryRejected(400, f"the result has more than {job.row_cap:,} rows")
+                raise QueryRejected(400, f"the result has more than {job.row_cap:,} rows; " + PAGING_ADVICE)
             bindings = [{n: _term(row[n]) for n in names if row[n] is not None} for row in rows]
             document = {"head": {"vars": names}, "results": {"bindings": bindings}}
         body = json.dumps(document).encode()
@@ -177,7 +180,9 @@ class QueryPool:
             if not worker.connection.poll(self.timeout):
                 self._replace(worker)
                 raise QueryRejected(
-                    503, f"the query ran longer than the {self.timeout:g} s limit and was stopped"
+                    503,
+                    f"the query ran longer than the {self.timeout:g} s limit and was stopped. "
+                    "Narrow the query (filters, LIMIT) or use the downloads under /downloads/.",
                 )
             status, payload = worker.connection.recv()
         except QueryRejected:

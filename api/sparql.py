@@ -64,21 +64,10 @@ def sparql() -> Response:
     try:
         result = current_app.extensions["localindex_pool"]().run(job)
     except QueryRejected as error:
-        return _error(error.status, _advice(str(error), settings))
+        return _error(error.status, str(error))
     response = Response(result.body, mimetype=result.media_type)
     response.headers["Vary"] = "Accept"
     return response
-
-
-def _advice(message: str, settings) -> str:
-    if "limit and was stopped" in message:
-        return f"{message}. Narrow the query (filters, LIMIT) or use the downloads under /downloads/."
-    if message.startswith("the result has more than"):
-        return (
-            f"{message}; the cap is {settings.query_row_cap:,}. Page with LIMIT and OFFSET, "
-            "or download the whole dataset from /downloads/."
-        )
-    return message
 
 
 def service_description(snapshot) -> Response:

@@ -13,7 +13,7 @@ from .csvw import read_csvw_table
 from .cube import CubeShape
 from .datasets import DatasetSpec
 from .metadata import QB
-from .release import _Clock, check_release_graph
+from .release import StepClock, check_release_graph
 from .uris import Minter
 from .validate import TABLE_RULES, Report, check_table, stage_file
 
@@ -48,7 +48,7 @@ def validate_release(
         settings,
         areas,
         full,
-        _Clock(lambda _: None, spec.name),
+        StepClock(lambda _: None, spec.name),
     )
     return report
 

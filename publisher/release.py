@@ -110,7 +110,7 @@ def build_release(
     progress: Callable[[str], None] = print,
 ) -> Outcome:
     minter = Minter(settings.base_uri)
-    clock = _Clock(progress, spec.name)
+    clock = StepClock(progress, spec.name)
     checksums = {path: sha256_of(path) for path in spec.input_files()}
     key = release_key(spec, settings, checksums, only_areas)
     current = registry.releases.get(spec.name)
@@ -211,7 +211,7 @@ def check_release_graph(
     settings: Settings,
     area_codes: set[str],
     full_shacl: bool,
-    clock: _Clock,
+    clock: StepClock,
 ) -> None:
     """SHACL and SPARQL layers over a release staged in an in-memory store (5x faster than on disk)."""
     staged.load(
@@ -230,12 +230,12 @@ def check_release_graph(
     clock.step("SPARQL checks")
 
 
-def _failed(spec: DatasetSpec, report: Report, clock: _Clock) -> Outcome:
+def _failed(spec: DatasetSpec, report: Report, clock: StepClock) -> Outcome:
     clock.say("FAILED validation; nothing was published")
     return Outcome(spec.name, "failed", report, timings=clock.timings)
 
 
-class _Clock:
+class StepClock:
     """Progress lines with elapsed seconds per step, kept for benchmarks."""
 
     def __init__(self, progress: Callable[[str], None], name: str):

@@ -76,7 +76,8 @@ class Registry:
         write_json_atomically(self.path, self.state)
 
 
-def _bulk_load(store: ox.Store, graph: str, ntriples_gz: Path) -> None:
+def bulk_load_gz(store: ox.Store, graph: str, ntriples_gz: Path) -> None:
+    """Stream a gzipped N-Triples release file into ``graph`` of ``store``."""
     with gzip.open(ntriples_gz, "rb") as handle:
         store.bulk_load(handle, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
 
@@ -112,7 +113,7 @@ class WritableStore:
             return True
         for graph in sorted(set(wanted) - present):
             progress(f"  loading {wanted[graph].name} into the store")
-            _bulk_load(self.store, graph, wanted[graph])
+            bulk_load_gz(self.store, graph, wanted[graph])
         self.store.flush()
         return bool(set(wanted) - present)
 
@@ -122,7 +123,7 @@ class WritableStore:
         fresh = ox.Store(str(fresh_dir))
         fresh.load(vocabulary, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(vocabulary_graph))
         for graph, path in sorted(releases.items()):
-            _bulk_load(fresh, graph, path)
+            bulk_load_gz(fresh, graph, path)
         fresh.flush()
         del fresh, self.store  # release RocksDB's locks before the directories are swapped
         gc.collect()

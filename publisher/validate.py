@@ -22,6 +22,7 @@ from . import uris
 from .cube import CubeShape
 from .datasets import DatasetSpec
 from .paths import CHECKS_DIR, SHAPES_DIR
+from .store import bulk_load_gz
 from .tidy import KEY
 from .uris import Minter
 from .vocab import scheme_concepts
@@ -273,11 +274,8 @@ def graph_for_shacl(store: ox.Store, graphs: list[str], areas: list[str] | None)
     return data
 
 
-def stage_file(path: Path, graph: str, store: ox.Store | None = None) -> ox.Store:
-    """Load a release N-Triples file (gzip) into ``graph`` of ``store`` (a new in-memory one by default)."""
-    import gzip
-
-    store = store if store is not None else ox.Store()
-    with gzip.open(path, "rb") as handle:
-        store.bulk_load(handle, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+def stage_file(path: Path, graph: str) -> ox.Store:
+    """A new in-memory store holding a release N-Triples file (gzip) in ``graph``."""
+    store = ox.Store()
+    bulk_load_gz(store, graph, path)
     return store
