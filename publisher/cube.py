@@ -24,6 +24,8 @@ from .vocab import vocabulary_graph
 XSD_INTEGER = uris.XSD + "integer"
 QB_CODE_LIST = URIRef(uris.QB + "codeList")
 XSD_DECIMAL = uris.XSD + "decimal"
+# Measures whose values are fractions from 0 to 1 (checked by every layer of the gate).
+UNIT_INTERVAL_MEASURES = frozenset({"proportion-most-deprived-10pc", "extent"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class CubeShape:
     component_scheme: str
     measures: dict[str, str]  # notation → measure property IRI
     datatypes: dict[str, str]  # notation → xsd datatype IRI
+    rank_measures: frozenset[str]  # notations of the measures that are ranks (li:rankOf), 1..universe
 
     @classmethod
     def of(cls, spec: DatasetSpec, minter: Minter, component_dimension: str):
@@ -46,6 +49,8 @@ class CubeShape:
             raise LookupError(f"dimension {component_dimension!r} has no qb:codeList in vocab/")
         measures = {m: minter.measure(m) for m in spec.measures}
         datatypes = {}
+        rank_of = URIRef(minter.ontology("rankOf"))
+        ranks = frozenset(m for m, iri in measures.items() if graph.value(URIRef(iri), rank_of) is not None)
         for notation, iri in measures.items():
             found = graph.value(URIRef(iri), RDFS.range)
             if found is None:
@@ -59,6 +64,7 @@ class CubeShape:
             component_scheme=str(code_list).rsplit("/", 1)[-1],
             measures=measures,
             datatypes=datatypes,
+            rank_measures=ranks,
         )
 
     def observation(self, area: str, period: str, component: str, measure: str) -> str:
@@ -120,11 +126,12 @@ def observation_ntriples(table: pd.DataFrame, shape: CubeShape, minter: Minter) 
 
 def area_triples(areas: pd.DataFrame, area_list: str, with_facts: bool) -> Iterator[ox.Triple]:
     """The dataset's area code list: a skos:Collection of ONS areas, and (``with_facts``) each area's
-    label, notation and parent. Only one dataset per geography states the facts, so that they are
-    not repeated across named graphs."""
+    label, notation, ONS statistical entity and parent. Only one dataset per geography states the
+    facts, so that they are not repeated across named graphs."""
     skos = "http://www.w3.org/2004/02/skos/core#"
     member, notation = ox.NamedNode(skos + "member"), ox.NamedNode(skos + "notation")
     label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    entity_code = ox.NamedNode(uris.STATISTICAL_ENTITY_CODE)
     within = ox.NamedNode("http://publishmydata.com/def/ontology/foi/within")
     collection = ox.NamedNode(area_list)
     yield ox.Triple(collection, ox.NamedNode(uris.RDF_TYPE), ox.NamedNode(skos + "Collection"))
@@ -134,6 +141,7 @@ def area_triples(areas: pd.DataFrame, area_list: str, with_facts: bool) -> Itera
         if not with_facts:
             continue
         yield ox.Triple(area, notation, ox.Literal(code))
+        yield ox.Triple(area, entity_code, ox.NamedNode(uris.statistical_entity(code)))
         if name:
             yield ox.Triple(area, label, ox.Literal(name, language="en"))
         if parent:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .uris import check_segment, period
@@ -29,7 +29,9 @@ class DatasetSpec:
     inputs: dict
     denominators: dict = field(default_factory=dict)
     publishes_area_facts: bool = True
+    derived_from: str = ""  # "series/edition" of the dataset this one is computed from
     root: Path = Path(".")
+    source: DatasetSpec | None = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -43,16 +45,20 @@ class DatasetSpec:
         return path
 
     def input_files(self) -> list[Path]:
-        """Every input file, each once, in a stable order."""
+        """Every input file, each once, in a stable order (with those of the dataset derived from)."""
         names: list[str] = []
         for value in self.inputs.values():
             names.extend([value] if isinstance(value, str) else value)
-        return [self.input_path(n) for n in sorted(set(names))]
+        paths = {self.input_path(n) for n in names}
+        if self.source is not None:
+            paths |= set(self.source.input_files())
+        return sorted(paths)
 
 
 def load_datasets(path: Path) -> list[DatasetSpec]:
     with path.open("rb") as handle:
-        entries = tomllib.load(handle).get("dataset", [])
+        content = tomllib.load(handle)
+    entries = content.get("dataset", []) + [e for d in content.get("derived", []) for e in _expand(d)]
     specs = []
     for entry in entries:
         try:
@@ -64,6 +70,12 @@ def load_datasets(path: Path) -> list[DatasetSpec]:
         check_segment(spec.edition, "edition")
         period(spec.period)
         specs.append(spec)
+    by_name = {s.name: s for s in specs}
+    for index, spec in enumerate(specs):
+        if spec.derived_from:
+            if spec.derived_from not in by_name:
+                raise ValueError(f"{path}: dataset {spec.name} is derived from unknown {spec.derived_from!r}")
+            specs[index] = replace(spec, source=by_name[spec.derived_from])
     return specs
 
 
@@ -77,3 +89,15 @@ def select(specs: list[DatasetSpec], names: list[str]) -> list[DatasetSpec]:
         known = ", ".join(s.name for s in specs)
         raise ValueError(f"unknown dataset(s): {', '.join(unknown)} (known: {known})")
     return chosen
+
+
+def _expand(derived: dict) -> list[dict]:
+    """One dataset entry per level of a ``[[derived]]`` entry; {level_title} fills in the texts."""
+    common = {k: v for k, v in derived.items() if k != "levels"}
+    entries = []
+    for level in derived.get("levels", {}).values():
+        entry = common | {k: v for k, v in level.items() if k != "level_title"}
+        for text in ("title", "description", "missing_values"):
+            entry[text] = entry[text].replace("{level_title}", level.get("level_title", ""))
+        entries.append(entry)
+    return entries

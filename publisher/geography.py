@@ -18,6 +18,29 @@ from .errors import InputError, Problem
 from .ingest import read_input
 
 LEVELS = {"ward": "WD19", "lad": "LAD19", "region": "RGN19", "stp": "STP20"}
+# Vintage of each column of Geography.lsoas, for parents and children "per vintage".
+VINTAGES = {
+    "lsoa": "LSOA11",
+    "ward": "WD19",
+    "lad": "LAD19",
+    "region": "RGN19",
+    "ccg": "CCG20",
+    "stp": "STP20",
+}
+ENGLAND = "E92000001"
+# ONS statistical entities (GSS code prefixes) of the areas localindex knows.
+ENTITIES = {
+    "E01": ("lsoa", "Lower layer Super Output Area"),
+    "E05": ("ward", "Electoral ward"),
+    "E06": ("lad", "Unitary authority"),
+    "E07": ("lad", "Non-metropolitan district"),
+    "E08": ("lad", "Metropolitan district"),
+    "E09": ("lad", "London borough"),
+    "E12": ("region", "Region"),
+    "E38": ("ccg", "Clinical commissioning group"),
+    "E54": ("stp", "Sustainability and transformation partnership"),
+    "E92": ("country", "Country"),
+}
 
 
 @dataclass(frozen=True)
@@ -26,6 +49,7 @@ class Geography:
 
     lsoas: pd.DataFrame
     names: dict[str, str]
+    wards: pd.DataFrame  # every English ward of the vintage (ward, lad), including wards with no LSOA
 
     @classmethod
     def load(cls, data_dir: Path) -> Geography:
@@ -38,11 +62,23 @@ class Geography:
         wards = wards[wards["lsoa"].str.startswith("E")]
         regions = read_input(
             lookups / "wd19_lad19_rgn19.csv.gz",
-            {"ward": "code", "lad": "code", "region": "optional-text", "region_name": "optional-text"},
+            {
+                "ward": "code",
+                "ward_name": "text",
+                "lad": "code",
+                "lad_name": "text",
+                "region": "optional-text",
+                "region_name": "optional-text",
+            },
             key="ward",
         )
         regions = regions[regions["ward"].str.startswith("E")]  # UK-wide; only England has regions
-        ccgs = read_input(lookups / "lsoa11_ccg20.csv.gz", {"lsoa": "code", "ccg": "code"}, key="lsoa")
+        ccgs = read_input(
+            lookups / "lsoa11_ccg20.csv.gz", {"lsoa": "code", "ccg": "code", "ccg_name": "text"}, key="lsoa"
+        )
+        lsoa_names = read_input(
+            data_dir / "population" / "lsoa_mid2018.csv.gz", {"lsoa": "code", "lsoa_name": "text"}, key="lsoa"
+        )
         stps = read_input(
             lookups / "ccg20_stp20.csv.gz", {"ccg": "code", "stp": "code", "stp_name": "text"}, key="ccg"
         )
@@ -50,6 +86,7 @@ class Geography:
             wards.merge(regions[["ward", "region", "region_name"]], on="ward", how="left")
             .merge(ccgs, on="lsoa", how="left")
             .merge(stps, on="ccg", how="left")
+            .merge(lsoa_names, on="lsoa", how="left")
         )
         unmatched = lsoas[lsoas[["region", "ccg", "stp"]].isna().any(axis=1)]
         if len(unmatched):
@@ -59,15 +96,70 @@ class Geography:
                     for code in unmatched["lsoa"].head(20)
                 ]
             )
-        names = {}
-        for code, name in (
-            ("ward", "ward_name"),
-            ("lad", "lad_name"),
-            ("region", "region_name"),
-            ("stp", "stp_name"),
+        names = {ENGLAND: "England"}
+        for frame, code in (
+            (regions, "ward"),
+            (regions, "lad"),
+            (lsoas, "region"),
+            (lsoas, "ccg"),
+            (lsoas, "stp"),
         ):
-            names.update(dict(zip(lsoas[code], lsoas[name], strict=True)))
-        return cls(lsoas.sort_values("lsoa").reset_index(drop=True), names)
+            names.update(dict(zip(frame[code], frame[f"{code}_name"], strict=True)))
+        names.update(dict(zip(lsoas["lsoa"], lsoas["lsoa_name"].fillna(""), strict=True)))
+        columns = ["lsoa", *[level for level in VINTAGES if level != "lsoa"]]
+        wards = regions.loc[regions["lad"].isin(set(lsoas["lad"])), ["ward", "lad"]]
+        return cls(lsoas[columns].sort_values("lsoa").reset_index(drop=True), names, wards)
+
+    def level_of(self, code: str) -> str | None:
+        """Level of a known area code (lsoa, ward, lad, region, ccg, stp, country), else None."""
+        entity = ENTITIES.get(code[:3])
+        if entity is None or code not in self.names:
+            return None
+        return entity[0]
+
+    def parents(self, code: str) -> dict[str, str]:
+        """The areas that contain ``code``, keyed by vintage (LSOA11 → WD19, LAD19, …, STP20)."""
+        level = self.level_of(code)
+        if level == "country" or level is None:
+            return {}
+        if level == "ward":
+            row = self.wards[self.wards["ward"] == code].iloc[0]
+            region = self.lsoas.loc[self.lsoas["lad"] == row["lad"], "region"].iloc[0]
+            return {"LAD19": row["lad"], "RGN19": region, "CTRY": ENGLAND}
+        row = self.lsoas[self.lsoas[level] == code].iloc[0]
+        above = {
+            "lsoa": ["ward", "lad", "region", "ccg", "stp"],
+            "lad": ["region"],
+            "region": [],
+            "ccg": ["stp"],
+            "stp": [],
+        }[level]
+        return {VINTAGES[p]: row[p] for p in above} | {"CTRY": ENGLAND}
+
+    def children(self, code: str) -> dict[str, list[str]]:
+        """The areas directly inside ``code``, keyed by vintage; wards include those with no LSOA."""
+        level = self.level_of(code)
+        below = {
+            "country": ["region"],
+            "region": ["lad"],
+            "lad": ["ward", "lsoa"],
+            "ward": ["lsoa"],
+            "stp": ["ccg", "lsoa"],
+            "ccg": ["lsoa"],
+        }.get(level or "", [])
+        inside = self.lsoas if level == "country" else self.lsoas[self.lsoas[level] == code]
+        found = {}
+        for child in below:
+            codes = set(inside[child])
+            if child == "ward":
+                codes |= set(self.wards.loc[self.wards["lad"] == code, "ward"])
+            found[VINTAGES[child]] = sorted(codes)
+        return found
+
+    def wards_without_lsoas(self, lads: set[str] | None = None) -> list[str]:
+        """English wards (of districts in ``lads``, or all) that no LSOA is best-fitted to."""
+        wards = self.wards if lads is None else self.wards[self.wards["lad"].isin(lads)]
+        return sorted(set(wards["ward"]) - set(self.lsoas["ward"]))
 
     def grouping(self, level: str) -> pd.DataFrame:
         """Best-fit (lsoa, group, share) rows for a level: ward, lad, region or stp."""

@@ -77,6 +77,7 @@ def dataset_metadata(
     started: datetime,
     checks: list[str],
     method: str,
+    areas_without_data: list[str] = (),
 ) -> Graph:
     graph = Graph()
     graph.bind("qb", QB)
@@ -113,25 +114,30 @@ def dataset_metadata(
     add((dataset, li.releaseKey, Literal(release_key)))
     add((dataset, URIRef("http://rdfs.org/ns/void#sparqlEndpoint"), URIRef(minter.sparql_endpoint)))
     add((dataset, PROV.wasGeneratedBy, activity))
-    add((dataset, URIRef(minter.ontology("areaList")), URIRef(minter.area_list(spec.series, spec.edition))))
+    area_list = URIRef(minter.area_list(spec.series, spec.edition))
+    add((dataset, URIRef(minter.ontology("areaList")), area_list))
+    add((area_list, li.geographyVintage, Literal(spec.geography_vintage)))
+    add((dataset, li.method, URIRef(minter.method(method))))
+    if spec.source is not None:
+        add((dataset, RDF.type, li.DerivedDataset))
+        add((dataset, PROV.wasDerivedFrom, URIRef(minter.edition(spec.source.series, spec.source.edition))))
+    for code in areas_without_data:
+        add((dataset, li.areaWithoutData, URIRef(uris.area(code))))
 
-    for source in sources:
+    for source in sources:  # described once in the shared graph; the checksum as used, here
         entity = URIRef(minter.source(source.path))
         add((dataset, PROV.wasDerivedFrom, entity))
         add((dataset, DCTERMS.source, entity))
-        add((entity, RDF.type, PROV.Entity))
-        add((entity, DCTERMS.title, Literal(source.title, lang="en")))
-        add((entity, DCTERMS.license, URIRef(source.licence)))
-        add((entity, li.sha256, Literal(source.sha256)))
+        add((activity, PROV.used, entity))
+        usage = BNode()
+        add((activity, PROV.qualifiedUsage, usage))
+        add((usage, RDF.type, PROV.Usage))
+        add((usage, PROV.entity, entity))
+        add((usage, li.sha256, Literal(source.sha256)))
         checksum = BNode()
-        add((entity, SPDX.checksum, checksum))
+        add((usage, SPDX.checksum, checksum))
         add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
         add((checksum, SPDX.checksumValue, Literal(source.sha256, datatype=XSD.hexBinary)))
-        if source.publisher:
-            add((entity, DCTERMS.creator, Literal(source.publisher)))
-        if source.url:
-            add((entity, DCAT.landingPage, URIRef(source.url)))
-        add((activity, PROV.used, entity))
 
     add((activity, RDF.type, PROV.Activity))
     add((activity, RDFS.label, Literal(f"localindex build of {spec.name}", lang="en")))
@@ -156,14 +162,26 @@ def dataset_metadata(
 
 
 def shared_descriptions(specs: list[DatasetSpec], minter: Minter, publisher: tuple[str, str]) -> Graph:
-    """What several releases share (series, publisher), stated once in the shared graph: a triple in
-    two named graphs would be counted twice in the union default graph."""
+    """What several releases share (series, publisher, source files), stated once in the shared
+    graph: a triple in two named graphs would be counted twice in the union default graph."""
     graph = Graph()
     graph.add((URIRef(publisher[1]), RDFS.label, Literal(publisher[0])))
+    sources: dict[str, SourceFile] = {}
     for spec in specs:
         series = URIRef(minter.series(spec.series))
         graph.add((series, RDF.type, DCAT.DatasetSeries))
         graph.add((series, DCTERMS.title, Literal(spec.series_title, lang="en")))
+        for source in SourceFile.load_all(spec, dict.fromkeys(spec.input_files(), "")):
+            sources[source.path] = source
+    for source in sources.values():
+        entity = URIRef(minter.source(source.path))
+        graph.add((entity, RDF.type, PROV.Entity))
+        graph.add((entity, DCTERMS.title, Literal(source.title, lang="en")))
+        graph.add((entity, DCTERMS.license, URIRef(source.licence)))
+        if source.publisher:
+            graph.add((entity, DCTERMS.creator, Literal(source.publisher)))
+        if source.url:
+            graph.add((entity, DCAT.landingPage, URIRef(source.url)))
     return graph
 
 

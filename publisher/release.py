@@ -73,7 +73,7 @@ def software_fingerprint() -> str:
 
 def release_key(spec: DatasetSpec, settings: Settings, checksums: dict[Path, str], only_areas) -> str:
     parts = {
-        "spec": {k: v for k, v in vars(spec).items() if k != "root"},
+        "spec": {k: v for k, v in vars(spec).items() if k not in ("root", "source")},
         "inputs": {p.name: c for p, c in sorted(checksums.items())},
         "base_uri": settings.base_uri,
         "publisher": [settings.publisher_name, settings.publisher_uri],
@@ -159,6 +159,7 @@ def build_release(
         started=started,
         checks=built.checks,
         method=built.method,
+        areas_without_data=built.areas_without_data,
     )
     metadata.serialize(staging / f"{stem}-metadata.ttl", format="turtle")
     triples = write_release_ntriples(

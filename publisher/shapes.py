@@ -11,7 +11,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, XSD
 
 from . import uris
-from .cube import CubeShape
+from .cube import UNIT_INTERVAL_MEASURES, CubeShape
 from .datasets import DatasetSpec
 from .uris import Minter
 from .vocab import scheme_concepts
@@ -117,11 +117,15 @@ def dataset_shapes(spec: DatasetSpec, shape: CubeShape, minter: Minter) -> Graph
         s = build.node_shape(message, target=(SH.targetSubjectsOf, URIRef(measure)))
         graph.add((s, SH.property, build.prop(QB.measureType, message, hasValue=URIRef(measure))))
 
+    unit_interval = dict(minInclusive=Literal(0), maxInclusive=Literal(1))
     ranges = {
-        "rank": dict(minInclusive=Literal(1), maxInclusive=Literal(spec.ranking_universe)),
         "decile": dict(minInclusive=Literal(1), maxInclusive=Literal(10)),
         "population": dict(minInclusive=Literal(0)),
-        "score": {},
+        **dict.fromkeys(UNIT_INTERVAL_MEASURES, unit_interval),
+        **{
+            m: dict(minInclusive=Literal(1), maxInclusive=Literal(spec.ranking_universe))
+            for m in shape.rank_measures
+        },
     }
     for notation, measure in shape.measures.items():
         datatype = URIRef(shape.datatypes[notation])

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 
 GEOGRAPHY = "http://statistics.data.gov.uk/id/statistical-geography/"
+STATISTICAL_ENTITY = "http://statistics.data.gov.uk/id/statistical-entity/"
+STATISTICAL_ENTITY_CODE = "http://statistics.data.gov.uk/def/statistical-entity#code"
 YEAR = "http://reference.data.gov.uk/id/year/"
 GOVERNMENT_YEAR = "http://reference.data.gov.uk/id/government-year/"
 OGL_V3 = "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -26,6 +28,11 @@ _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 def area(code: str) -> str:
     return GEOGRAPHY + code
+
+
+def statistical_entity(code: str) -> str:
+    """ONS statistical entity of a GSS code: its first three characters (E05 = electoral ward)."""
+    return STATISTICAL_ENTITY + code[:3]
 
 
 def period(label: str) -> str:

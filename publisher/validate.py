@@ -19,7 +19,7 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, Namespace
 
 from . import uris
-from .cube import CubeShape
+from .cube import UNIT_INTERVAL_MEASURES, CubeShape
 from .datasets import DatasetSpec
 from .paths import CHECKS_DIR, SHAPES_DIR
 from .store import bulk_load_gz
@@ -124,11 +124,16 @@ def check_table(
 
     value, measure = table["value"], table["measure"]
     flag("LI-range", "value is not a finite number", value.notna() & ~np.isfinite(value))
-    rank, decile = measure.eq("rank"), measure.eq("decile")
+    rank, decile = measure.isin(list(shape.rank_measures)), measure.eq("decile")
     flag(
         "LI-range",
         f"rank is not a whole number from 1 to {spec.ranking_universe}",
         rank & value.notna() & ((value % 1 != 0) | (value < 1) | (value > spec.ranking_universe)),
+    )
+    flag(
+        "LI-range",
+        "proportion or extent is outside 0..1",
+        measure.isin(list(UNIT_INTERVAL_MEASURES)) & ((value < 0) | (value > 1)),
     )
     flag(
         "LI-range",

@@ -16,12 +16,13 @@ class BuiltTable:
     component_dimension: str  # notation of the dimension property under /def/dimension/
     method: str  # notation of the method under /def/method/
     checks: list[str] = field(default_factory=list)
+    areas_without_data: list[str] = field(default_factory=list)  # areas of the level that get no value
 
 
 def builder(name: str):
-    from . import imd
+    from . import imd, imd_summary
 
-    builders = {"imd": imd.build}
+    builders = {"imd": imd.build, "imd-summary": imd_summary.build}
     try:
         return builders[name]
     except KeyError:

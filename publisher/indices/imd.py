@@ -100,8 +100,9 @@ def _check_against_published(spec: DatasetSpec, reconstructed: pd.Series) -> str
 
 def _areas(spec: DatasetSpec) -> pd.DataFrame:
     path = spec.input_path(spec.inputs["areas"])
-    frame = read_input(path, {"lsoa": "code", "lsoa_name": "text", "lad": "code"}, key="lsoa").rename(
-        columns={"lsoa": "code", "lsoa_name": "name", "lad": "parent"}
+    columns = {"lsoa": "code", "lsoa_name": "text", "lad": "code", "lad_name": "text"}
+    frame = read_input(path, columns, key="lsoa").rename(
+        columns={"lsoa": "code", "lsoa_name": "name", "lad": "parent", "lad_name": "parent_name"}
     )
     if len(frame) != spec.ranking_universe:
         raise InputError(
