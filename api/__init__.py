@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 
 from publisher.config import Settings, load_settings
 
-from . import downloads, sparql
+from . import downloads, rest, sparql
 from .pool import QueryPool
 from .snapshots import SnapshotWatcher
+from .tables import PublishedTables
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -19,7 +20,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     app = Flask(__name__)
     app.config["LOCALINDEX_SETTINGS"] = settings
-    app.extensions["localindex_snapshots"] = SnapshotWatcher(settings)
+    snapshots = SnapshotWatcher(settings)
+    app.extensions["localindex_snapshots"] = snapshots
+    app.extensions["localindex_tables"] = PublishedTables(settings, snapshots)
     app.config["MAX_CONTENT_LENGTH"] = 4 * settings.max_query_chars + 4096  # form encoding can triple
     pool: list[QueryPool] = []
     pool_lock = threading.Lock()
@@ -35,6 +38,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["localindex_pool"] = get_pool
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(downloads.blueprint)
+    app.register_blueprint(rest.blueprint)
+
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    def api_errors_as_json(error):
+        if not request.path.startswith("/api/"):
+            return error
+        return jsonify({"error": {"status": error.code, "message": error.description}}), error.code
 
     @app.route("/")
     def home():

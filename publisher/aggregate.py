@@ -59,3 +59,34 @@ def _local_concentration(frame: pd.DataFrame, universe: int) -> pd.Series:
 def rank_descending(values: pd.Series) -> pd.Series:
     """Rank 1 = largest value = most deprived; ties share the lowest rank (1, 2, 2, 4); unrounded."""
     return values.rank(method="min", ascending=False).astype("Int64")
+
+
+class NotAggregable(ValueError):
+    """A measure whose values cannot be combined over areas (ranks, deciles, local concentration)."""
+
+
+def aggregate_by_rule(parts: pd.DataFrame, rule: str) -> pd.DataFrame:
+    """Combine part values per group by a measure's declared rule (vocab/summaries.ttl).
+
+    ``parts`` has one row per part area: group, value, population, lsoas (number of LSOAs).
+    Returns per group: value (NaN if any part lacks one: never a partial result), population, parts.
+    """
+    if rule == "not-aggregable":
+        raise NotAggregable("values of this measure cannot be combined over areas")
+    frame = parts.assign(
+        weighted=parts["value"] * parts["population"], counted=parts["value"] * parts["lsoas"]
+    )
+    groups = frame.groupby("group", sort=True)
+    totals = groups[["value", "weighted", "counted", "population", "lsoas"]].sum(min_count=1)
+    if rule == "population-weighted-mean":
+        value = totals["weighted"] / totals["population"]
+    elif rule == "sum":
+        value = totals["value"]
+    elif rule == "lsoa-count-weighted-mean":
+        value = totals["counted"] / totals["lsoas"]
+    else:
+        raise ValueError(f"unknown aggregation rule {rule!r}")
+    complete = groups["value"].count() == groups["value"].size()
+    return pd.DataFrame(
+        {"value": value.where(complete), "population": totals["population"], "parts": groups.size()}
+    )

@@ -19,6 +19,7 @@ from rdflib import RDFS, URIRef
 from . import uris
 from .datasets import DatasetSpec
 from .uris import Minter
+from .vocab import measures as vocabulary_measures
 from .vocab import vocabulary_graph
 
 XSD_INTEGER = uris.XSD + "integer"
@@ -49,8 +50,8 @@ class CubeShape:
             raise LookupError(f"dimension {component_dimension!r} has no qb:codeList in vocab/")
         measures = {m: minter.measure(m) for m in spec.measures}
         datatypes = {}
-        rank_of = URIRef(minter.ontology("rankOf"))
-        ranks = frozenset(m for m, iri in measures.items() if graph.value(URIRef(iri), rank_of) is not None)
+        described = vocabulary_measures(minter.base)
+        ranks = frozenset(m for m in measures if m in described and described[m].rank_of)
         for notation, iri in measures.items():
             found = graph.value(URIRef(iri), RDFS.range)
             if found is None:

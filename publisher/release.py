@@ -193,6 +193,18 @@ def build_release(
         "observations": len(table),
         "triples": triples,
         "published": started.isoformat(),
+        # What the API needs to describe and query the release without parsing its RDF.
+        "title": spec.title,
+        "builder": spec.builder,
+        "period": spec.period,
+        "level": spec.geography_level,
+        "vintage": spec.geography_vintage,
+        "universe": spec.ranking_universe,
+        "components": spec.components,
+        "measures": spec.measures,
+        "derived_from": spec.derived_from,
+        "method": minter.method(built.method),
+        "structure": shape.structure,
     }
     registry.save()
     clock.say(f"validated and registered {shape.dataset} ({len(table):,} observations, {triples:,} triples)")

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 from rdflib import Graph, Namespace, URIRef
-from rdflib.namespace import SKOS
+from rdflib.namespace import RDFS, SKOS, XSD
 
 from .paths import VOCAB_DIR
 
@@ -70,3 +70,36 @@ def scheme_concepts(base: str, scheme: str) -> list[Concept]:
     if not concepts:
         raise LookupError(f"concept scheme {scheme!r} not found in vocab/")
     return sorted(concepts, key=lambda c: c.order)
+
+
+@dataclass(frozen=True)
+class Measure:
+    notation: str
+    uri: str
+    label: str
+    aggregation_rule: str  # notation in the aggregation scheme (vocab/summaries.ttl)
+    rank_of: str | None  # notation of the measure this one ranks
+    integer: bool  # values are xsd:integer
+
+
+@lru_cache(maxsize=4)
+def measures(base: str) -> dict[str, Measure]:
+    """Every measure under /def/measure/ with the rule by which it aggregates over areas."""
+    graph = vocabulary_graph(base)
+    li = Namespace(base + "def/ontology/")
+    prefix = base + "def/measure/"
+    found = {}
+    for subject in set(graph.subjects(li.aggregationRule, None)):
+        if not str(subject).startswith(prefix):
+            continue
+        rank_of = graph.value(subject, li.rankOf)
+        notation = str(subject)[len(prefix) :]
+        found[notation] = Measure(
+            notation=notation,
+            uri=str(subject),
+            label=str(graph.value(subject, RDFS.label)),
+            aggregation_rule=str(graph.value(subject, li.aggregationRule)).rsplit("/", 1)[-1],
+            rank_of=None if rank_of is None else str(rank_of)[len(prefix) :],
+            integer=graph.value(subject, RDFS.range) == XSD.integer,
+        )
+    return found

@@ -1,0 +1,112 @@
+"""Published observations in memory, for the REST API: one columnar table per release, read from the
+release's own CSVW files (which the gate proved say the same as its RDF).
+
+SPARQL over the store is the wrong tool for filtering and aggregation at this size (DESIGN.md §6:
+a population-weighted region aggregate over 1 M observations takes 1.6-8 s in pyoxigraph); pandas
+over the same values takes milliseconds. Tables load on first use and are dropped when a new
+snapshot is published.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from publisher.config import Settings
+from publisher.csvw import read_csvw_table
+from publisher.geography import Geography
+from publisher.ingest import read_input
+
+from .snapshots import SnapshotWatcher
+
+ONS_POPULATION = "population/lsoa_mid2018.csv.gz"
+
+
+@dataclass
+class PublishedDataset:
+    """One published release: what the registry says about it and its observations."""
+
+    name: str
+    release: dict
+    table: pd.DataFrame  # area, period, component, measure, value, unit, status
+    _wide: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def uri(self) -> str:
+        return self.release["dataset"]
+
+    @property
+    def level(self) -> str:
+        return self.release["level"]
+
+    @property
+    def measures(self) -> list[str]:
+        return self.release["measures"]
+
+    @property
+    def components(self) -> list[str]:
+        return self.release["components"]
+
+    def observation_uri(self, area: str, period: str, component: str, measure: str) -> str:
+        return f"{self.uri}/obs/{area}/{period}/{component}/{measure}"
+
+    def wide(self, component: str) -> pd.DataFrame:
+        """One row per area, one column per measure, for one component (cached)."""
+        if component not in self._wide:
+            rows = self.table[self.table["component"] == component]
+            self._wide[component] = rows.pivot(index="area", columns="measure", values="value")
+        return self._wide[component]
+
+
+class PublishedTables:
+    """Thread-safe, lazily loaded tables of the current snapshot, plus geography and populations."""
+
+    def __init__(self, settings: Settings, snapshots: SnapshotWatcher):
+        self.settings = settings
+        self.snapshots = snapshots
+        self._lock = threading.Lock()
+        self._generation: str | None = None
+        self._datasets: dict[str, PublishedDataset] = {}
+        self._geography: Geography | None = None
+        self._population: pd.Series | None = None
+
+    def releases(self) -> dict[str, dict]:
+        snapshot = self.snapshots.current()
+        return dict(snapshot.releases) if snapshot else {}
+
+    def dataset(self, name: str) -> PublishedDataset | None:
+        snapshot = self.snapshots.current()
+        if snapshot is None or name not in snapshot.releases:
+            return None
+        with self._lock:
+            generation = snapshot.path.name
+            if generation != self._generation:
+                self._datasets, self._generation = {}, generation
+            if name not in self._datasets:
+                release = snapshot.releases[name]
+                metadata = Path(release["dir"]) / f"{release['stem']}.csv-metadata.json"
+                table = read_csvw_table(metadata)
+                for column in ("area", "period", "component", "measure", "unit", "status"):
+                    table[column] = table[column].astype("category")
+                self._datasets[name] = PublishedDataset(name, release, table)
+            return self._datasets[name]
+
+    @property
+    def geography(self) -> Geography:
+        with self._lock:
+            if self._geography is None:
+                self._geography = Geography.load(self.settings.datasets_file.parent)
+            return self._geography
+
+    @property
+    def ons_population(self) -> pd.Series:
+        """ONS mid-2018 population estimates by LSOA (the bundled SAPE21DT11 table)."""
+        with self._lock:
+            if self._population is None:
+                path = self.settings.datasets_file.parent / ONS_POPULATION
+                frame = read_input(path, {"lsoa": "code", "population": "decimal"}, key="lsoa")
+                self._population = frame.set_index("lsoa")["population"]
+            return self._population

@@ -1,0 +1,330 @@
+"""REST API /api/v1 over the fixture releases (Barking and Dagenham and Hartlepool, real data): the
+OpenAPI document, every documented operation against its own response schema, filters, paging,
+aggregation invariants and errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import jsonschema
+import pandas as pd
+import pytest
+from openapi_spec_validator import validate as validate_openapi
+
+from api import create_app
+from api.rest import OPENAPI
+from tests.conftest import fixture_areas
+
+BASE = "http://127.0.0.1:8080/"
+BARKING, HARTLEPOOL, LONDON = "E09000002", "E06000001", "E12000007"
+ABBEY = "E05000026"  # a Barking and Dagenham ward
+
+
+@pytest.fixture(scope="module")
+def client(small_settings):
+    return create_app(small_settings).test_client()
+
+
+@pytest.fixture(scope="module")
+def document() -> dict:
+    return json.loads(OPENAPI.read_text())
+
+
+def schema_of(document: dict, operation: dict, status: str = "200") -> dict:
+    schema = operation["responses"][status]["content"]["application/json"]["schema"]
+    return {**schema, "components": document["components"]}
+
+
+def test_the_openapi_document_validates(client, document):
+    validate_openapi(document)
+    served = client.get("/api/v1/openapi.json").get_json()
+    assert served["paths"] == document["paths"] and served["servers"] == [{"url": BASE + "api/v1"}]
+
+
+def test_every_documented_operation_answers_with_its_own_schema(client, document):
+    """Each operation is called with its documented examples; 200 and the documented shape."""
+    exercised = []
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            url = "/api/v1" + path
+            query = {}
+            for parameter in operation.get("parameters", []):
+                if "example" not in parameter:
+                    continue
+                if parameter["in"] == "path":
+                    url = url.replace("{" + parameter["name"] + "}", parameter["example"])
+                else:
+                    query[parameter["name"]] = parameter["example"]
+            if method == "get":
+                response = client.get(url, query_string=query)
+            else:
+                body = operation["requestBody"]["content"]["application/json"]["example"]
+                response = client.post(url, json=body)
+            assert response.status_code == 200, (method, url, response.get_json())
+            jsonschema.validate(response.get_json(), schema_of(document, operation))
+            exercised.append(operation["operationId"])
+    assert len(exercised) == 7
+
+
+def test_datasets_list_the_lsoa_editions_and_their_derived_levels(client):
+    datasets = {d["id"]: d for d in client.get("/api/v1/datasets").get_json()["datasets"]}
+    assert set(datasets) == {
+        f"{series}/{edition}"
+        for series in ("imd-lsoa", "imd-ward", "imd-lad", "imd-region", "imd-stp")
+        for edition in ("2019", "2015")
+    }
+    ward = datasets["imd-ward/2019"]
+    assert ward["derived"] and ward["derived_from"] == "imd-lsoa/2019" and ward["geography_vintage"] == "WD19"
+    assert ward["method"] == BASE + "def/method/imd-area-summaries"
+    assert not datasets["imd-lsoa/2019"]["derived"]
+    assert datasets["imd-lad/2015"]["geography_vintage"] == "LAD13"
+    one = client.get("/api/v1/datasets/imd-lad/2019").get_json()
+    assert one["uri"] == BASE + "data/imd-lad/2019" and any(u.endswith(".csv") for u in one["downloads"])
+
+
+def test_an_area_has_its_type_label_parents_and_children_per_vintage(client):
+    barking = client.get(f"/api/v1/areas/{BARKING}").get_json()
+    assert (barking["label"], barking["level"], barking["entity"]["label"]) == (
+        "Barking and Dagenham",
+        "lad",
+        "London borough",
+    )
+    assert barking["parents"]["RGN19"]["code"] == LONDON
+    assert len(barking["children"]["WD19"]) == 17 and len(barking["children"]["LSOA11"]) == 110
+    assert {
+        "code": ABBEY,
+        "label": "Abbey",
+        "uri": f"http://statistics.data.gov.uk/id/statistical-geography/{ABBEY}",
+    } in barking["children"]["WD19"]
+    lsoa = client.get("/api/v1/areas/E01000006").get_json()
+    assert set(lsoa["parents"]) == {"WD19", "LAD19", "RGN19", "CCG20", "STP20", "CTRY"}
+    assert lsoa["parents"]["LAD19"]["code"] == BARKING
+    assert "imd-lsoa/2019" in lsoa["datasets"]
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "says"),
+    [
+        ("/api/v1/areas/E09999999", 404, "E09999999"),
+        ("/api/v1/areas/barking", 400, "not a GSS code"),
+        ("/api/v1/datasets/imd-lsoa/1999", 404, "imd-lsoa/1999"),
+        ("/api/v1/observations", 400, "dataset: required"),
+        ("/api/v1/observations?dataset=nothing/here", 404, "nothing/here"),
+        ("/api/v1/observations?dataset=imd-lsoa/2019&measure=colour", 400, "colour"),
+        ("/api/v1/observations?dataset=imd-lsoa/2019&per_page=5000", 400, "per_page"),
+        ("/api/v1/observations?dataset=imd-lsoa/2019&within=E12000007x", 400, "within"),
+        ("/api/v1/observations?dataset=imd-lad/2019&within=E01000006", 400, "do not nest"),
+        ("/api/v1/observations?dataset=imd-lsoa/2019&area=E01999999", 404, "E01999999"),
+        ("/api/v1/aggregate?dataset=imd-lsoa/2019&level=county", 400, "level"),
+        ("/api/v1/aggregate?dataset=imd-lsoa/2019&level=lad&measure=decile", 400, "measure"),
+        (
+            "/api/v1/aggregate?dataset=imd-ward/2019&level=lad&measure=rank-of-average-score",
+            400,
+            "not-aggregable",
+        ),
+        (
+            "/api/v1/aggregate?dataset=imd-ward/2019&level=lad&measure=local-concentration",
+            400,
+            "not-aggregable",
+        ),
+        ("/api/v1/aggregate?dataset=imd-lad/2019&level=stp&measure=average-score", 400, "do not nest"),
+        ("/api/v1/aggregate?dataset=imd-lad/2015&level=region&measure=average-score", 400, "LAD13"),
+        ("/api/v1/nowhere", 404, "not found"),
+    ],
+)
+def test_errors_are_json_and_say_what_and_why(client, url, status, says):
+    response = client.get(url)
+    assert response.status_code == status
+    assert says.lower() in response.get_json()["error"]["message"].lower()
+
+
+def test_observations_filter_within_a_district_and_page(client):
+    query = {
+        "dataset": "imd-lsoa/2019",
+        "within": BARKING,
+        "component": "imd",
+        "measure": "score",
+        "per_page": 50,
+    }
+    first = client.get("/api/v1/observations", query_string=query).get_json()
+    assert (first["total"], first["pages"], len(first["observations"])) == (110, 3, 50)
+    row = first["observations"][0]
+    assert row["observation"] == f"{BASE}data/imd-lsoa/2019/obs/{row['area']}/2019/imd/score"
+    assert row["area_label"].startswith("Barking and Dagenham")
+    last = client.get(first["next"].replace("page=2", "page=3")).get_json()
+    assert len(last["observations"]) == 10 and last["next"] is None
+    seen = {
+        r["area"]
+        for page in (1, 2, 3)
+        for r in client.get("/api/v1/observations", query_string={**query, "page": page}).get_json()[
+            "observations"
+        ]
+    }
+    assert seen == {
+        a
+        for a in fixture_areas()
+        if client.get(f"/api/v1/areas/{a}").get_json()["parents"]["LAD19"]["code"] == BARKING
+    }
+
+
+def test_observations_as_csv_say_the_same_as_json(client):
+    query = {"dataset": "imd-lad/2019", "area": BARKING, "component": "imd"}
+    rows = client.get("/api/v1/observations", query_string=query).get_json()["observations"]
+    response = client.get("/api/v1/observations", query_string=query, headers={"Accept": "text/csv"})
+    assert response.mimetype == "text/csv"
+    from_csv = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["observation"] for r in from_csv] == [r["observation"] for r in rows]
+    values = {r["measure"]: r["value"] for r in rows}
+    assert values["average-score"] == pytest.approx(32.768, abs=0.0005)
+    assert (
+        float(next(r["value"] for r in from_csv if r["measure"] == "average-score"))
+        == values["average-score"]
+    )
+
+
+def test_level_aggregate_of_the_lsoa_edition_serves_the_derived_dataset(client):
+    answer = client.get(
+        "/api/v1/aggregate",
+        query_string={"dataset": "imd-lsoa/2019", "level": "ward", "measure": "average-score"},
+    ).get_json()
+    assert answer["derived_dataset"] == BASE + "data/imd-ward/2019" and answer["geography_vintage"] == "WD19"
+    abbey = next(r for r in answer["rows"] if r["area"] == ABBEY)
+    assert abbey["observation"] == f"{BASE}data/imd-ward/2019/obs/{ABBEY}/2019/imd/average-score"
+    assert abbey["rank"] >= 1 and abbey["area_label"] == "Abbey"
+
+
+def test_population_weighted_mean_of_ward_scores_equals_the_district_score(client):
+    """Ward → district by the declared rule gives exactly the district's official average score."""
+    for component in ("imd", "income"):
+        wards = client.get(
+            "/api/v1/aggregate",
+            query_string={
+                "dataset": "imd-ward/2019",
+                "level": "lad",
+                "component": component,
+                "measure": "average-score",
+            },
+        ).get_json()
+        assert wards["rule"] == "population-weighted-mean"
+        assert wards["population"]["uri"] == BASE + "def/measure/population"
+        districts = client.get(
+            "/api/v1/aggregate",
+            query_string={
+                "dataset": "imd-lsoa/2019",
+                "level": "lad",
+                "component": component,
+                "measure": "average-score",
+            },
+        ).get_json()
+        official = {r["area"]: r["value"] for r in districts["rows"]}
+        from_wards = {r["area"]: r["value"] for r in wards["rows"]}
+        assert from_wards[BARKING] == pytest.approx(
+            official[BARKING], abs=1e-5
+        )  # ward values are rounded to 6 dp
+        if component == "imd":
+            assert from_wards[HARTLEPOOL] == pytest.approx(official[HARTLEPOOL], abs=1e-5)
+        else:  # Hartlepool has no domain scores: the result is missing, never partial
+            assert from_wards[HARTLEPOOL] is None and official[HARTLEPOOL] is None
+
+
+def test_region_from_districts_equals_region_from_lsoas_for_decomposable_measures(client):
+    for measure in ("average-score", "average-rank", "extent", "proportion-most-deprived-10pc", "population"):
+        from_lsoas = client.get(
+            "/api/v1/aggregate",
+            query_string={"dataset": "imd-lsoa/2019", "level": "region", "measure": measure},
+        ).get_json()
+        from_districts = client.get(
+            "/api/v1/aggregate",
+            query_string={"dataset": "imd-lad/2019", "level": "region", "measure": measure},
+        ).get_json()
+        expected = {r["area"]: r["value"] for r in from_lsoas["rows"]}
+        got = {r["area"]: r["value"] for r in from_districts["rows"]}
+        assert got.keys() == expected.keys() == {LONDON, "E12000001"}
+        for code in got:
+            assert got[code] == pytest.approx(expected[code], rel=1e-6, abs=2e-3), (measure, code)
+
+
+def test_posting_a_districts_lsoas_returns_that_districts_figures(client):
+    lsoas = client.get("/api/v1/areas/" + BARKING).get_json()["children"]["LSOA11"]
+    posted = client.post(
+        "/api/v1/aggregate", json={"dataset": "imd-lsoa/2019", "areas": [a["code"] for a in lsoas]}
+    )
+    answer = posted.get_json()
+    assert answer["method"] == BASE + "def/method/imd-area-summaries" and answer["inputs"]["areas"] == 110
+    results = {(r["component"], r["measure"]): r["value"] for r in answer["results"]}
+    district = client.get(
+        "/api/v1/observations",
+        query_string={"dataset": "imd-lad/2019", "area": BARKING, "per_page": 1000},
+    ).get_json()
+    published = {(r["component"], r["measure"]): r["value"] for r in district["observations"]}
+    assert (
+        len(results) == 10 * 4 + 2
+    )  # average score, rank, proportion, population; extent and concentration for IMD
+    for key, value in results.items():
+        if published[key] is None:
+            assert value is None, key
+        else:
+            assert value == pytest.approx(published[key], abs=1e-3), key
+
+
+def test_posting_to_an_edition_without_populations_states_the_population_used(client):
+    answer = client.post(
+        "/api/v1/aggregate", json={"dataset": "imd-lsoa/2015", "areas": ["E01000006", "E01000007"]}
+    )
+    body = answer.get_json()
+    assert "ONS mid-2018" in body["population"]["label"]
+    assert {r["measure"] for r in body["results"]} == {
+        "average-score",
+        "average-rank",
+        "proportion-most-deprived-10pc",
+        "extent",
+        "local-concentration",
+        "population",
+    }
+
+
+def test_posting_derived_areas_aggregates_by_rule(client):
+    wards = [w["code"] for w in client.get(f"/api/v1/areas/{BARKING}").get_json()["children"]["WD19"]]
+    body = client.post(
+        "/api/v1/aggregate", json={"dataset": "imd-ward/2019", "areas": wards, "component": "imd"}
+    ).get_json()
+    results = {r["measure"]: r for r in body["results"]}
+    assert "rank-of-average-score" not in results and "local-concentration" not in results  # not aggregable
+    assert results["average-score"]["value"] == pytest.approx(32.768, abs=0.0005)
+    assert results["population"]["rule"] == "sum" and results["population"]["value"] == pytest.approx(203101)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "says"),
+    [
+        ("not json", 400, "JSON object"),
+        ({"dataset": "imd-lsoa/2019"}, 400, "areas"),
+        ({"dataset": "imd-lsoa/2019", "areas": ["E01000006", "E01000006"]}, 400, "more than once"),
+        ({"dataset": "imd-lsoa/2019", "areas": ["E01999999"]}, 404, "E01999999"),
+        ({"dataset": "imd-lsoa/2019", "areas": [BARKING]}, 400, "not lsoa areas"),
+        ({"dataset": "imd-lsoa/2019", "areas": ["E01000006"], "component": "wealth"}, 400, "wealth"),
+    ],
+)
+def test_bad_posts_are_refused_with_the_reason(client, body, status, says):
+    if isinstance(body, str):
+        response = client.post("/api/v1/aggregate", data=body, content_type="application/json")
+    else:
+        response = client.post("/api/v1/aggregate", json=body)
+    assert response.status_code == status
+    assert says.lower() in response.get_json()["error"]["message"].lower()
+
+
+def test_published_district_table_matches_the_api(client, small_settings):
+    """The API's rows are the release's CSV values (one source of truth)."""
+    answer = client.get(
+        "/api/v1/aggregate", query_string={"dataset": "imd-lsoa/2019", "level": "lad"}
+    ).get_json()
+    release = client.get("/api/v1/datasets/imd-lad/2019").get_json()
+    csv_url = next(u for u in release["downloads"] if u.endswith("imd-lad-2019.csv"))
+    table = pd.read_csv(io.StringIO(client.get(csv_url.replace(BASE, "/")).get_data(as_text=True)))
+    imd = table[table["component"] == "imd"].set_index("area")
+    for row in answer["rows"]:
+        assert row["value"] == pytest.approx(imd.loc[row["area"], "average-score"])
+        assert row["rank"] == imd.loc[row["area"], "rank-of-average-score"]
