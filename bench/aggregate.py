@@ -4,16 +4,14 @@
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.timing import timed  # noqa: E402
 from publisher.aggregate import summarise  # noqa: E402
 from publisher.datasets import load_datasets  # noqa: E402
 from publisher.geography import Geography  # noqa: E402
@@ -22,15 +20,6 @@ from publisher.paths import DATA_DIR  # noqa: E402
 from publisher.uris import Minter  # noqa: E402
 
 N = 32_844
-
-
-def timed(run, repeats: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples), float(np.percentile(samples, 95))
 
 
 def main() -> None:

@@ -11,12 +11,21 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from api import create_app
 from publisher.store import current_snapshot
 from tests.conftest import build_quietly, start_server
+from tests.test_aggregate import _file10, _rank_column
 from tests.test_sparql import get
 
 LSOAS = 32_844
-EXPECTED = {"imd-lsoa/2019": LSOAS * 10 * 4, "imd-lsoa/2015": LSOAS * 1 * 3}
+SUMMARY_MEASURES = 11  # five summaries, their five ranks, population
+AREAS = {"ward": 7_180, "lad": 317, "region": 9, "stp": 42}
+EXPECTED = {
+    "imd-lsoa/2019": LSOAS * 10 * 4,
+    "imd-lsoa/2015": LSOAS * 1 * 3,
+    **{f"imd-{level}/2019": n * 10 * SUMMARY_MEASURES for level, n in AREAS.items()},
+    **{f"imd-{level}/2015": n * 1 * SUMMARY_MEASURES for level, n in (AREAS | {"lad": 326}).items()},
+}
 QB = "http://purl.org/linked-data/cube#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 
@@ -34,7 +43,7 @@ def rows(body: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(body)))
 
 
-def test_the_readme_query_returns_every_observation_of_both_editions(server):
+def test_the_readme_query_returns_every_observation_of_every_dataset(server):
     status, _, body = get(
         server, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?o a <{QB}Observation> }}", accept="text/csv"
     )
@@ -98,7 +107,7 @@ def test_dataset_metadata_states_universe_vintage_licence_and_sources(national_s
 
 def test_a_second_build_reuses_the_published_releases(national_settings):
     outcomes = build_quietly(national_settings)
-    assert [o.status for o in outcomes] == ["unchanged", "unchanged"]
+    assert len(outcomes) == len(EXPECTED) and {o.status for o in outcomes} == {"unchanged"}
 
 
 def test_cli_validate_reports_the_published_releases_valid(national_settings, tmp_path):
@@ -113,3 +122,39 @@ def test_cli_validate_reports_the_published_releases_valid(national_settings, tm
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "imd-lsoa/2015" in result.stdout and "valid" in result.stdout
+
+
+def test_api_aggregates_to_317_districts_42_stps_and_9_regions(national_settings):
+    client = create_app(national_settings).test_client()
+    query = "/api/v1/aggregate?dataset=imd-lsoa/2019&level={}&component=imd&measure=average-score"
+    districts = client.get(query.format("lad")).get_json()
+    assert districts["count"] == 317
+    barking = next(r for r in districts["rows"] if r["area"] == "E09000002")
+    assert round(barking["value"], 3) == 32.768 and barking["rank"] == 21
+    assert barking["observation"].endswith("/data/imd-lad/2019/obs/E09000002/2019/imd/average-score")
+    assert client.get(query.format("stp")).get_json()["count"] == 42
+    assert client.get(query.format("region")).get_json()["count"] == 9
+    wards = client.get(query.format("ward")).get_json()
+    assert wards["count"] == AREAS["ward"]
+
+
+def test_the_published_district_dataset_reproduces_file_10(national_settings):
+    """The cube itself, not only the function behind it: IMD summaries of imd-lad/2019 against File 10."""
+    official = _file10("IMD")
+    release = current_snapshot(national_settings).releases["imd-lad/2019"]
+    table = pd.read_csv(Path(release["dir"]) / "imd-lad-2019.csv")
+    ours = table[table["component"] == "imd"].set_index("area").reindex(official.index)
+    tolerance = {
+        "average-score": ("IMD - Average score", 0.001),
+        "average-rank": ("IMD - Average rank", 0.2),
+        "proportion-most-deprived-10pc": (
+            "IMD - Proportion of LSOAs in most deprived 10% nationally",
+            5e-5 + 1e-9,
+        ),
+        "extent": ("IMD 2019 - Extent", 1e-4),
+        "local-concentration": ("IMD 2019 - Local concentration", 0.2),
+    }
+    for measure, (column, allowed) in tolerance.items():
+        assert (ours[measure] - official[column]).abs().max() <= allowed, measure
+        same = (ours[f"rank-of-{measure}"] == _rank_column(official, column)).mean()
+        assert same >= 0.99, (measure, same)
