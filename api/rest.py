@@ -19,7 +19,8 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from publisher.aggregate import MEASURES, NotAggregable, aggregate_by_rule, summarise
 from publisher.geography import ENTITIES, LEVELS, VINTAGES
-from publisher.uris import Minter, area
+from publisher.uris import STATISTICAL_ENTITY, Minter, area
+from publisher.vocab import measures
 
 from .downloads import release_files
 from .tables import ONS_POPULATION, PublishedDataset, PublishedTables
@@ -130,7 +131,7 @@ def area_detail(code: str):
         {
             **_area_ref(code),
             "level": level,
-            "entity": {"code": code[:3], "label": entity[1], "uri": f"{_ENTITY}{code[:3]}"},
+            "entity": {"code": code[:3], "label": entity[1], "uri": STATISTICAL_ENTITY + code[:3]},
             "vintage": VINTAGES.get(level),
             "parents": {vintage: _area_ref(c) for vintage, c in geography.parents(code).items()},
             "children": {
@@ -139,9 +140,6 @@ def area_detail(code: str):
             "datasets": sorted(n for n, r in releases.items() if r.get("level") == level),
         }
     )
-
-
-_ENTITY = "http://statistics.data.gov.uk/id/statistical-entity/"
 
 
 # --- observations --------------------------------------------------------------------------------
@@ -302,8 +300,6 @@ def _observation_records(found: PublishedDataset, rows: pd.DataFrame) -> list[di
 
 
 def _integer_measures() -> set[str]:
-    from publisher.vocab import measures
-
     return {n for n, m in measures(_minter().base).items() if m.integer}
 
 
@@ -337,7 +333,7 @@ def aggregate_posted():
     grouping = pd.DataFrame({"lsoa": codes, "group": "posted", "share": 1.0})
     results: list[dict] = []
     if found.release.get("builder") == "imd":
-        method, population = found.release["method"].rsplit("/", 1)[0] + "/imd-area-summaries", None
+        method, population = _minter().method("imd-area-summaries"), None
         for component in components:
             summary, population = _official_summary(found, grouping, component)
             for measure in [*MEASURES, "population"]:
@@ -493,8 +489,6 @@ def _ons_population_source() -> dict:
 
 
 def _rules():
-    from publisher.vocab import measures
-
     return measures(_minter().base)
 
 
