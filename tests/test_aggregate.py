@@ -116,7 +116,7 @@ def _file10(sheet: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def lsoas() -> pd.DataFrame:
-    spec = next(s for s in load_datasets(DATA_DIR / "datasets.toml") if s.edition == "2019")
+    spec = next(s for s in load_datasets(DATA_DIR / "datasets.toml") if s.name == "imd-lsoa/2019")
     table = imd.build(spec, Minter("http://127.0.0.1:8080/")).table
     wide = table.pivot_table(
         index=["area", "component"], columns="measure", values="value", observed=True, dropna=False

@@ -24,7 +24,7 @@ def geography() -> Geography:
 
 @pytest.fixture(scope="module")
 def imd_lsoas() -> pd.DataFrame:
-    spec = next(s for s in load_datasets(DATA_DIR / "datasets.toml") if s.edition == "2019")
+    spec = next(s for s in load_datasets(DATA_DIR / "datasets.toml") if s.name == "imd-lsoa/2019")
     table = imd.build(spec, Minter("http://127.0.0.1:8080/")).table
     imd_only = table[table["component"] == "imd"]
     return imd_only.pivot(index="area", columns="measure", values="value").rename_axis("lsoa").reset_index()

@@ -79,8 +79,9 @@ def test_every_measure_covers_all_32844_lsoas(server, national_settings, edition
             assert len(with_value | explicit) == LSOAS, (component, measure)
 
 
-def test_missing_domain_scores_are_explicit_outside_london(server):
-    query = f"""SELECT ?status (COUNT(?o) AS ?n) WHERE {{
+def test_missing_domain_scores_are_explicit_outside_london(server, national_settings):
+    graph = current_snapshot(national_settings).releases["imd-lsoa/2019"]["graph"]
+    query = f"""SELECT ?status (COUNT(?o) AS ?n) FROM <{graph}> WHERE {{
         ?o <{QB}dataSet> <http://127.0.0.1:8080/data/imd-lsoa/2019> ;
            <{QB}measureType> <http://127.0.0.1:8080/def/measure/score> ;
            <http://purl.org/linked-data/sdmx/2009/attribute#obsStatus> ?status }} GROUP BY ?status"""

@@ -20,7 +20,10 @@ from publisher.paths import DATA_DIR
 from tests.conftest import fixture_areas, start_server
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?o a <http://purl.org/linked-data/cube#Observation> }"
-FIXTURE_OBSERVATIONS = len(fixture_areas()) * (40 + 3)  # 2019: 10 components x 4 measures; 2015: 3
+# LSOA editions: 2019 has 10 components x 4 measures, 2015 has 3; the derived summaries of the fixture
+# districts: 17 + 11 wards of Barking and Dagenham and Hartlepool, 2 districts, 2 regions, 2 STPs,
+# x 11 measures, 10 components in 2019 and 1 in 2015.
+FIXTURE_OBSERVATIONS = len(fixture_areas()) * (40 + 3) + (17 + 11 + 2 + 2 + 2) * 11 * (10 + 1)
 
 
 def request(url: str, *, data: bytes | None = None, headers: dict | None = None, method: str | None = None):
