@@ -12,12 +12,20 @@ import io
 import json
 import math
 import re
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from publisher.aggregate import MEASURES, NotAggregable, aggregate_by_rule, summarise
+from publisher.aggregate import (
+    IMD_ONLY,
+    MEASURES,
+    NotAggregable,
+    aggregate_by_rule,
+    rank_descending,
+    summarise_index,
+)
 from publisher.geography import ENTITIES, LEVELS, VINTAGES
 from publisher.uris import STATISTICAL_ENTITY, Minter, area
 from publisher.vocab import measures
@@ -338,7 +346,7 @@ def aggregate_posted():
             summary, population = _official_summary(found, grouping, component)
             for measure in [*MEASURES, "population"]:
                 value = summary.loc["posted", measure]
-                if component != "imd" and measure in ("extent", "local-concentration"):
+                if component != "imd" and measure in IMD_ONLY:
                     continue
                 results.append({"component": component, "measure": measure, "value": _number(value, False)})
     else:
@@ -380,7 +388,7 @@ def _posted_areas(found: PublishedDataset, areas) -> list[str]:
         raise ApiError(400, f"areas: {len(areas):,} codes; at most {MAX_POSTED_AREAS:,}")
     for code in areas:
         _check_code(code, "areas")
-    repeated = sorted({a for a in areas if areas.count(a) > 1}) if len(set(areas)) != len(areas) else []
+    repeated = sorted(code for code, times in Counter(areas).items() if times > 1)
     if repeated:
         raise ApiError(400, f"areas: listed more than once (would count twice): {', '.join(repeated[:10])}")
     known = set(found.table["area"].cat.categories)
@@ -435,7 +443,7 @@ def _official_to_level(found: PublishedDataset, level: str, component: str) -> d
     else:
         grouping = _tables().geography.grouping(level)
         table, population = _official_summary(found, grouping, component)
-        ranks = table[measure].rank(method="min", ascending=False) if table[measure].notna().all() else None
+        ranks = rank_descending(table[measure]) if table[measure].notna().all() else None
         rows = [
             {
                 "area": code,
@@ -474,10 +482,8 @@ def _official_summary(found: PublishedDataset, grouping: pd.DataFrame, component
             _tables().ons_population.rename("population"), left_on="lsoa", right_index=True, how="left"
         )
         population = _ons_population_source()
-    table = summarise(pieces, int(found.release["universe"]))
+    table = summarise_index(pieces, int(found.release["universe"]), component)
     table["population"] = (pieces["population"] * pieces["share"]).groupby(pieces["group"]).sum()
-    if component != "imd":
-        table[["extent", "local-concentration"]] = float("nan")
     return table, population
 
 

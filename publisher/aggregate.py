@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 MEASURES = ["average-score", "average-rank", "proportion-most-deprived-10pc", "extent", "local-concentration"]
+IMD_ONLY = ("extent", "local-concentration")  # defined for the overall IMD only (technical report Table 3.3)
 
 
 def extent_weight(rank: np.ndarray, universe: int) -> np.ndarray:
@@ -43,6 +44,14 @@ def summarise(pieces: pd.DataFrame, universe: int) -> pd.DataFrame:
     result["extent"] = totals["weighted_extent"] / totals["weight"]
     result["local-concentration"] = _local_concentration(frame, universe)
     return result[MEASURES]
+
+
+def summarise_index(pieces: pd.DataFrame, universe: int, component: str) -> pd.DataFrame:
+    """``summarise`` for one index of the IoD: extent and local concentration only for the IMD."""
+    result = summarise(pieces, universe)
+    if component != "imd":
+        result[list(IMD_ONLY)] = float("nan")
+    return result
 
 
 def _local_concentration(frame: pd.DataFrame, universe: int) -> pd.Series:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import tidy
-from ..aggregate import MEASURES, rank_descending, summarise
+from ..aggregate import MEASURES, rank_descending, summarise_index
 from ..datasets import DatasetSpec
 from ..geography import ENGLAND, Geography
 from ..ingest import read_input
@@ -21,7 +21,6 @@ from ..uris import Minter
 from ..vocab import scheme_concepts
 from . import BuiltTable, imd
 
-IMD_ONLY = {"extent", "local-concentration"}
 DECIMALS = {"average-rank": 3, "local-concentration": 3, "population": 2}
 UNITS = {"average-rank": "reversed-rank", "local-concentration": "reversed-rank", "population": "persons"}
 
@@ -74,9 +73,7 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
 
 def _summaries(pieces: pd.DataFrame, universe: int, component: str) -> pd.DataFrame:
     """Every summary measure per area, its rank among the areas (where all have it) and population."""
-    result = summarise(pieces, universe)
-    if component != "imd":
-        result[list(IMD_ONLY)] = float("nan")
+    result = summarise_index(pieces, universe, component)
     result["population"] = pieces.groupby("group")["population"].sum()
     for measure in MEASURES:
         values = result[measure]
