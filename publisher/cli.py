@@ -98,5 +98,75 @@ def serve(settings, host: str | None, port: int | None) -> None:
     run(settings.with_overrides(host=host or settings.host, port=port or settings.port))
 
 
+@main.group()
+def spi() -> None:
+    """Social Progress Index methods: vocabulary and diagnostics."""
+
+
+@spi.command("vocab")
+@click.argument("method_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True, help="Exit 1 if vocab/ does not match the method file; write nothing.")
+def spi_vocab(method_file: Path, check: bool) -> None:
+    """Write METHOD_FILE's framework and parameters to vocab/<method id>.ttl."""
+    from .paths import VOCAB_DIR
+    from .spi import Method, MethodError
+    from .spi.vocabulary import method_turtle
+
+    try:
+        method = Method.from_toml(method_file)
+    except MethodError as error:
+        raise click.ClickException(str(error)) from None
+    target = VOCAB_DIR / f"{method.id}.ttl"
+    text = method_turtle(method)
+    if check:
+        same = target.exists() and target.read_text(encoding="utf-8") == text
+        click.echo(
+            f"{target}: {'up to date' if same else 'OUT OF DATE: run localindex spi vocab ' + str(method_file)}"
+        )
+        sys.exit(0 if same else 1)
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {target} ({method.notation}: {len(method.indicators)} indicators)")
+
+
+@spi.command("diagnose")
+@click.argument("dataset", default="spi-ward/london-2019")
+@click.pass_obj
+def spi_diagnose(settings, dataset: str) -> None:
+    """Print Cronbach's alpha, KMO, first-component share and PCA weights per component of DATASET."""
+    from .indices.spi import area_panel, component_diagnostics, load_method
+    from .spi import score
+    from .spi.diagnostics import ALPHA_THRESHOLD, KMO_THRESHOLD
+
+    specs = [s for s in select(load_datasets(settings.datasets_file), [dataset]) if s.builder == "spi"]
+    if not specs:
+        raise click.ClickException(f"{dataset} is not a Social Progress Index dataset")
+    for spec in specs:
+        method = load_method(spec)
+        panel = area_panel(spec, method)
+        scores = score(method, panel.raw, panel.groups)
+        click.echo(f"{spec.name}: method {method.notation}, {len(panel.areas)} areas")
+        click.echo(f"{'component':<36} {'k':>2} {'n':>4} {'alpha':>6} {'KMO':>6} {'PC1':>6}  PCA weights")
+        for result in component_diagnostics(method, scores):
+            cells = [
+                f"{v:6.3f}" if v is not None else f"{'n/a':>6}"
+                for v in (result.alpha, result.kmo, result.pc1_share)
+            ]
+            weights = (
+                ", ".join(
+                    f"{name} {w:.3f}"
+                    for name, w in zip(result.indicators, result.pca_weights or (), strict=False)
+                )
+                or "(one indicator)"
+            )
+            click.echo(
+                f"{result.component:<36} {len(result.indicators):>2} {result.units:>4} {' '.join(cells)}  {weights}"
+            )
+            for warning in result.warnings():
+                click.echo(f"{'':<36} warning: {warning}")
+        click.echo(f"thresholds: alpha >= {ALPHA_THRESHOLD}, KMO >= {KMO_THRESHOLD} (methods.md §1.4)")
+        for component in method.omitted_components:
+            click.echo(f"omitted: {component.id}: {component.omitted}")
+
+
 if __name__ == "__main__":
     main()

@@ -25,8 +25,6 @@ from .vocab import vocabulary_graph
 XSD_INTEGER = uris.XSD + "integer"
 QB_CODE_LIST = URIRef(uris.QB + "codeList")
 XSD_DECIMAL = uris.XSD + "decimal"
-# Measures whose values are fractions from 0 to 1 (checked by every layer of the gate).
-UNIT_INTERVAL_MEASURES = frozenset({"proportion-most-deprived-10pc", "extent"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,7 @@ class CubeShape:
     measures: dict[str, str]  # notation → measure property IRI
     datatypes: dict[str, str]  # notation → xsd datatype IRI
     rank_measures: frozenset[str]  # notations of the measures that are ranks (li:rankOf), 1..universe
+    bounds: dict[str, tuple[float | None, float | None]]  # notation → (li:minimumValue, li:maximumValue)
 
     @classmethod
     def of(cls, spec: DatasetSpec, minter: Minter, component_dimension: str):
@@ -66,6 +65,11 @@ class CubeShape:
             measures=measures,
             datatypes=datatypes,
             rank_measures=ranks,
+            bounds={
+                m: (described[m].minimum, described[m].maximum)
+                for m in measures
+                if m in described and (described[m].minimum, described[m].maximum) != (None, None)
+            },
         )
 
     def observation(self, area: str, period: str, component: str, measure: str) -> str:

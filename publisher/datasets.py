@@ -29,6 +29,7 @@ class DatasetSpec:
     inputs: dict
     denominators: dict = field(default_factory=dict)
     publishes_area_facts: bool = True
+    rank_direction: str = "1 = most deprived"
     derived_from: str = ""  # "series/edition" of the dataset this one is computed from
     root: Path = Path(".")
     source: DatasetSpec | None = field(default=None, compare=False, repr=False)

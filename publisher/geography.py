@@ -161,6 +161,23 @@ class Geography:
         wards = self.wards if lads is None else self.wards[self.wards["lad"].isin(lads)]
         return sorted(set(wards["ward"]) - set(self.lsoas["ward"]))
 
+    def describe(self, level: str, codes: list[str]) -> pd.DataFrame:
+        """Code, name and parent of each area (ward → district, district → region, region → England)."""
+        parent_column = {"ward": "lad", "lad": "region"}.get(level)
+        parents: dict[str, str] = {}
+        if parent_column:
+            links = self.lsoas[[level, parent_column]].drop_duplicates()
+            parents = dict(zip(links[level], links[parent_column], strict=True))
+        elif level == "region":
+            parents = dict.fromkeys(codes, ENGLAND)
+        return pd.DataFrame(
+            {
+                "code": codes,
+                "name": [self.names.get(c, "") for c in codes],
+                "parent": [parents.get(c, "") for c in codes],
+            }
+        )
+
     def grouping(self, level: str) -> pd.DataFrame:
         """Best-fit (lsoa, group, share) rows for a level: ward, lad, region or stp."""
         if level not in LEVELS:

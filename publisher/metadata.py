@@ -110,7 +110,7 @@ def dataset_metadata(
     add((dataset, li.geographyVintage, Literal(spec.geography_vintage)))
     add((dataset, li.areaCodePattern, Literal(spec.area_code_pattern)))
     add((dataset, li.rankingUniverse, Literal(spec.ranking_universe, datatype=XSD.integer)))
-    add((dataset, li.rankDirection, Literal("1 = most deprived", lang="en")))
+    add((dataset, li.rankDirection, Literal(spec.rank_direction, lang="en")))
     add((dataset, li.releaseKey, Literal(release_key)))
     add((dataset, URIRef("http://rdfs.org/ns/void#sparqlEndpoint"), URIRef(minter.sparql_endpoint)))
     add((dataset, PROV.wasGeneratedBy, activity))

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import pyoxigraph as ox
+from rdflib import URIRef
 
 from . import __version__
 from .bundle import sha256_of
@@ -161,6 +163,8 @@ def build_release(
         method=built.method,
         areas_without_data=built.areas_without_data,
     )
+    if built.describe is not None:
+        built.describe(metadata, URIRef(shape.dataset), minter)
     metadata.serialize(staging / f"{stem}-metadata.ttl", format="turtle")
     triples = write_release_ntriples(
         staging / f"{stem}.nt.gz",
@@ -200,7 +204,7 @@ def build_release(
         "level": spec.geography_level,
         "vintage": spec.geography_vintage,
         "universe": spec.ranking_universe,
-        "components": spec.components,
+        "components": spec.components or [str(c) for c in pd.unique(table["component"])],
         "measures": spec.measures,
         "derived_from": spec.derived_from,
         "method": minter.method(built.method),

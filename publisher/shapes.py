@@ -11,7 +11,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, XSD
 
 from . import uris
-from .cube import UNIT_INTERVAL_MEASURES, CubeShape
+from .cube import CubeShape
 from .datasets import DatasetSpec
 from .uris import Minter
 from .vocab import scheme_concepts
@@ -117,16 +117,16 @@ def dataset_shapes(spec: DatasetSpec, shape: CubeShape, minter: Minter) -> Graph
         s = build.node_shape(message, target=(SH.targetSubjectsOf, URIRef(measure)))
         graph.add((s, SH.property, build.prop(QB.measureType, message, hasValue=URIRef(measure))))
 
-    unit_interval = dict(minInclusive=Literal(0), maxInclusive=Literal(1))
     ranges = {
-        "decile": dict(minInclusive=Literal(1), maxInclusive=Literal(10)),
-        "population": dict(minInclusive=Literal(0)),
-        **dict.fromkeys(UNIT_INTERVAL_MEASURES, unit_interval),
-        **{
-            m: dict(minInclusive=Literal(1), maxInclusive=Literal(spec.ranking_universe))
-            for m in shape.rank_measures
-        },
+        notation: {
+            key: Literal(bound)
+            for key, bound in (("minInclusive", low), ("maxInclusive", high))
+            if bound is not None
+        }
+        for notation, (low, high) in shape.bounds.items()
     }
+    rank_range = dict(minInclusive=Literal(1), maxInclusive=Literal(spec.ranking_universe))
+    ranges |= dict.fromkeys(shape.rank_measures, rank_range)
     for notation, measure in shape.measures.items():
         datatype = URIRef(shape.datatypes[notation])
         message = f"LI-range: {notation} is an {datatype.split('#')[-1]}" + _describe(

@@ -19,7 +19,7 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, Namespace
 
 from . import uris
-from .cube import UNIT_INTERVAL_MEASURES, CubeShape
+from .cube import XSD_INTEGER, CubeShape
 from .datasets import DatasetSpec
 from .paths import CHECKS_DIR, SHAPES_DIR
 from .store import bulk_load_gz
@@ -124,23 +124,20 @@ def check_table(
 
     value, measure = table["value"], table["measure"]
     flag("LI-range", "value is not a finite number", value.notna() & ~np.isfinite(value))
-    rank, decile = measure.isin(list(shape.rank_measures)), measure.eq("decile")
+    rank = measure.isin(list(shape.rank_measures))
     flag(
         "LI-range",
         f"rank is not a whole number from 1 to {spec.ranking_universe}",
         rank & value.notna() & ((value % 1 != 0) | (value < 1) | (value > spec.ranking_universe)),
     )
-    flag(
-        "LI-range",
-        "proportion or extent is outside 0..1",
-        measure.isin(list(UNIT_INTERVAL_MEASURES)) & ((value < 0) | (value > 1)),
-    )
-    flag(
-        "LI-range",
-        "decile is not a whole number from 1 to 10",
-        decile & value.notna() & ((value % 1 != 0) | (value < 1) | (value > 10)),
-    )
-    flag("LI-range", "population is negative", measure.eq("population") & (value < 0))
+    integer = measure.isin([m for m, t in shape.datatypes.items() if t == XSD_INTEGER])
+    fractional = integer & value.notna() & (value % 1 != 0)
+    flag("LI-range", "value of an integer measure is not a whole number", fractional)
+    for notation, (low, high) in shape.bounds.items():
+        outside = (value < low) if low is not None else pd.Series(False, index=value.index)
+        if high is not None:
+            outside |= value > high
+        flag("LI-range", f"{notation} is outside {_interval(low, high)}", measure.eq(notation) & outside)
     score = measure.eq("score")
     for concept in concepts.values():
         of_concept = score & table["component"].eq(concept.notation)
@@ -157,6 +154,12 @@ def check_table(
                 of_concept & (value > float(concept.score_maximum)),
             )
     return findings
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"{low:g}..{high:g}"
+    return f">= {low:g}" if low is not None else f"<= {high:g}"
 
 
 TABLE_RULES = [

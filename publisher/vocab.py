@@ -80,6 +80,8 @@ class Measure:
     aggregation_rule: str  # notation in the aggregation scheme (vocab/summaries.ttl)
     rank_of: str | None  # notation of the measure this one ranks
     integer: bool  # values are xsd:integer
+    minimum: float | None  # li:minimumValue, checked by every layer of the gate
+    maximum: float | None
 
 
 @lru_cache(maxsize=4)
@@ -93,6 +95,7 @@ def measures(base: str) -> dict[str, Measure]:
         if not str(subject).startswith(prefix):
             continue
         rank_of = graph.value(subject, li.rankOf)
+        low, high = graph.value(subject, li.minimumValue), graph.value(subject, li.maximumValue)
         notation = str(subject)[len(prefix) :]
         found[notation] = Measure(
             notation=notation,
@@ -101,5 +104,7 @@ def measures(base: str) -> dict[str, Measure]:
             aggregation_rule=str(graph.value(subject, li.aggregationRule)).rsplit("/", 1)[-1],
             rank_of=None if rank_of is None else str(rank_of)[len(prefix) :],
             integer=graph.value(subject, RDFS.range) == XSD.integer,
+            minimum=None if low is None else float(low.toPython()),
+            maximum=None if high is None else float(high.toPython()),
         )
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -17,12 +18,14 @@ class BuiltTable:
     method: str  # notation of the method under /def/method/
     checks: list[str] = field(default_factory=list)
     areas_without_data: list[str] = field(default_factory=list)  # areas of the level that get no value
+    # adds what only this builder knows to the release metadata: (graph, dataset IRI, minter)
+    describe: Callable | None = None
 
 
 def builder(name: str):
-    from . import imd, imd_summary
+    from . import imd, imd_summary, spi
 
-    builders = {"imd": imd.build, "imd-summary": imd_summary.build}
+    builders = {"imd": imd.build, "imd-summary": imd_summary.build, "spi": spi.build}
     try:
         return builders[name]
     except KeyError:

@@ -15,7 +15,7 @@ import pandas as pd
 from .. import tidy
 from ..aggregate import MEASURES, rank_descending, summarise_index
 from ..datasets import DatasetSpec
-from ..geography import ENGLAND, Geography
+from ..geography import Geography
 from ..ingest import read_input
 from ..uris import Minter
 from ..vocab import scheme_concepts
@@ -109,23 +109,9 @@ def _grouping(spec: DatasetSpec, lsoa_areas: pd.DataFrame, geography: Geography)
 
 
 def _areas(spec: DatasetSpec, grouping: pd.DataFrame, geography: Geography, lsoa_areas) -> pd.DataFrame:
-    """Code, name and parent of each area (ward → district, district → region, region → England)."""
-    codes = sorted(set(grouping["group"]))
-    names = dict(geography.names)
+    """The areas with their names and parents; districts named as in the LSOA edition's own vintage."""
+    areas = geography.describe(spec.geography_level, sorted(set(grouping["group"])))
     if spec.geography_level == "lad":
-        names.update(zip(lsoa_areas["parent"], lsoa_areas["parent_name"], strict=True))
-    level = spec.geography_level
-    parent_column = {"ward": "lad", "lad": "region"}.get(level)
-    parents: dict[str, str] = {}
-    if parent_column:
-        links = geography.lsoas[[level, parent_column]].drop_duplicates()
-        parents = dict(zip(links[level], links[parent_column], strict=True))
-    elif level == "region":
-        parents = dict.fromkeys(codes, ENGLAND)
-    return pd.DataFrame(
-        {
-            "code": codes,
-            "name": [names.get(c, "") for c in codes],
-            "parent": [parents.get(c, "") for c in codes],
-        }
-    )
+        own = dict(zip(lsoa_areas["parent"], lsoa_areas["parent_name"], strict=True))
+        areas["name"] = [own.get(c, n) for c, n in zip(areas["code"], areas["name"], strict=True)]
+    return areas

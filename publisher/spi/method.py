@@ -20,6 +20,7 @@ WEIGHTINGS = ("equal", "explicit", "pca")
 IMPUTATIONS = ("none", "mean", "group-mean", "locf")
 AGGREGATIONS = ("arithmetic", "geometric", "generalised")
 RATINGS = ("better", "no-significant-change", "worse")
+INDEX = "spi"  # notation of the index itself in every framework's concept scheme
 WEIGHT_SUM_TOLERANCE = 0.001  # published weights are rounded; they are divided by their sum
 
 
