@@ -120,9 +120,8 @@ def spi_vocab(method_file: Path, check: bool) -> None:
     text = method_turtle(method)
     if check:
         same = target.exists() and target.read_text(encoding="utf-8") == text
-        click.echo(
-            f"{target}: {'up to date' if same else 'OUT OF DATE: run localindex spi vocab ' + str(method_file)}"
-        )
+        state = "up to date" if same else f"OUT OF DATE: run localindex spi vocab {method_file}"
+        click.echo(f"{target}: {state}")
         sys.exit(0 if same else 1)
     target.write_text(text, encoding="utf-8")
     click.echo(f"wrote {target} ({method.notation}: {len(method.indicators)} indicators)")
@@ -158,9 +157,8 @@ def spi_diagnose(settings, dataset: str) -> None:
                 )
                 or "(one indicator)"
             )
-            click.echo(
-                f"{result.component:<36} {len(result.indicators):>2} {result.units:>4} {' '.join(cells)}  {weights}"
-            )
+            sizes = f"{len(result.indicators):>2} {result.units:>4}"
+            click.echo(f"{result.component:<36} {sizes} {' '.join(cells)}  {weights}")
             for warning in result.warnings():
                 click.echo(f"{'':<36} warning: {warning}")
         click.echo(f"thresholds: alpha >= {ALPHA_THRESHOLD}, KMO >= {KMO_THRESHOLD} (methods.md §1.4)")

@@ -20,8 +20,8 @@ from ..datasets import DatasetSpec
 from ..geography import Geography
 from ..ingest import read_input
 from ..spi import Method, Scores, score
-from ..spi.method import INDEX
 from ..spi.diagnostics import ComponentDiagnostics, diagnose
+from ..spi.method import INDEX
 from ..uris import Minter
 from . import BuiltTable
 
