@@ -10,6 +10,7 @@ from .datasets import DatasetSpec, load_datasets
 from .errors import InputError
 from .metadata import shared_descriptions
 from .release import Outcome, build_release, ensure_vocabulary, vocabulary_graph_content
+from .spi import MethodError
 from .store import Registry, WritableStore, build_lock, current_snapshot
 from .uris import Minter
 
@@ -48,7 +49,7 @@ def build_all(
                     only_areas=only_areas,
                     progress=progress,
                 )
-            except InputError as error:
+            except (InputError, MethodError) as error:
                 progress(f"  {spec.name}: bad input, nothing was published:\n{error}")
                 outcome = Outcome(spec.name, "failed", error=str(error))
             if outcome.status == "failed" and outcome.report is not None:

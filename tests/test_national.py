@@ -25,6 +25,9 @@ EXPECTED = {
     "imd-lsoa/2015": LSOAS * 1 * 3,
     **{f"imd-{level}/2019": n * 10 * SUMMARY_MEASURES for level, n in AREAS.items()},
     **{f"imd-{level}/2015": n * 1 * SUMMARY_MEASURES for level, n in (AREAS | {"lad": 326}).items()},
+    # every London ward (637) or borough (33) × (index + 3 dimensions + 8 components + 20 indicators) × 3
+    "spi-ward/london-2019": 637 * 32 * 3,
+    "spi-lad/london-2019": 33 * 32 * 3,
 }
 QB = "http://purl.org/linked-data/cube#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"

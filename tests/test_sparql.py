@@ -23,7 +23,11 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?o a <http://purl.org/linked-data/cube#
 # LSOA editions: 2019 has 10 components x 4 measures, 2015 has 3; the derived summaries of the fixture
 # districts: 17 + 11 wards of Barking and Dagenham and Hartlepool, 2 districts, 2 regions, 2 STPs,
 # x 11 measures, 10 components in 2019 and 1 in 2015.
-FIXTURE_OBSERVATIONS = len(fixture_areas()) * (40 + 3) + (17 + 11 + 2 + 2 + 2) * 11 * (10 + 1)
+# LSOA editions; the derived IMD summaries (ward, district, region, STP of both districts); the
+# London SPI of Barking and Dagenham's 17 wards and the borough (32 concepts × 3 measures).
+FIXTURE_OBSERVATIONS = (
+    len(fixture_areas()) * (40 + 3) + (17 + 11 + 2 + 2 + 2) * 11 * (10 + 1) + (17 + 1) * 32 * 3
+)
 
 
 def request(url: str, *, data: bytes | None = None, headers: dict | None = None, method: str | None = None):

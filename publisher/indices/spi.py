@@ -19,9 +19,11 @@ from .. import tidy
 from ..datasets import DatasetSpec
 from ..geography import Geography
 from ..ingest import read_input
-from ..spi import Method, Scores, score
+from ..paths import VOCAB_DIR
+from ..spi import Method, MethodError, Scores, score
 from ..spi.diagnostics import ComponentDiagnostics, diagnose
 from ..spi.method import INDEX
+from ..spi.vocabulary import method_turtle
 from ..uris import Minter
 from . import BuiltTable
 
@@ -39,7 +41,16 @@ class AreaPanel:
 
 
 def load_method(spec: DatasetSpec) -> Method:
-    return Method.from_toml(spec.input_path(spec.inputs["method"]))
+    """The dataset's method, refused unless vocab/ publishes exactly its parameters."""
+    path = spec.input_path(spec.inputs["method"])
+    method = Method.from_toml(path)
+    published = VOCAB_DIR / f"{method.id}.ttl"
+    if not published.exists() or published.read_text(encoding="utf-8") != method_turtle(method):
+        raise MethodError(
+            f"{published} does not state the parameters of {path}; run `localindex spi vocab {path}` "
+            "so that what is published is what was used"
+        )
+    return method
 
 
 def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None) -> BuiltTable:

@@ -26,7 +26,7 @@ class ComponentDiagnostics:
         found = []
         if self.alpha is not None and self.alpha < ALPHA_THRESHOLD:
             found.append(f"alpha {self.alpha:.3f} < {ALPHA_THRESHOLD}")
-        if self.kmo is not None and self.kmo < KMO_THRESHOLD:
+        if self.kmo is not None and round(self.kmo, 9) < KMO_THRESHOLD:  # two indicators: exactly 0.5
             found.append(f"KMO {self.kmo:.3f} < {KMO_THRESHOLD}")
         if self.pca_weights is not None and min(self.pca_weights) < 0:
             found.append("an indicator loads negatively on the first principal component")
