@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run build serve test lint format bundle bench bench-build bench-sparql bench-aggregate bench-api clean
+.PHONY: run build serve test lint format bundle bench bench-build bench-sparql bench-aggregate bench-api bench-spi clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "localindex needs Python 3.11 or newer")'
@@ -39,7 +39,7 @@ bundle: $(INSTALLED)
 	$(BIN)/python -m publisher.bundle
 
 ## bench: build, SPARQL latency and aggregation benchmarks (prints figures; see bench/RESULTS.md)
-bench: bench-build bench-sparql bench-aggregate bench-api
+bench: bench-build bench-sparql bench-aggregate bench-api bench-spi
 
 bench-build: $(INSTALLED)
 	$(BIN)/python bench/build.py
@@ -53,6 +53,9 @@ bench-aggregate: $(INSTALLED)
 ## bench-api: REST API latency over the built var/ (run `make build` first)
 bench-api: $(INSTALLED)
 	$(BIN)/python bench/api.py
+
+bench-spi: $(INSTALLED)
+	$(BIN)/python bench/spi.py
 
 clean:
 	rm -rf var
