@@ -3,6 +3,7 @@ through the gate, served, recomputable from what is published, and stable when a
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from pathlib import Path
@@ -15,6 +16,7 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import SKOS
 
 from api import create_app
+from publisher.checkrelease import validate_release
 from publisher.cli import main
 from publisher.config import Settings
 from publisher.datasets import load_datasets, select
@@ -286,3 +288,24 @@ def test_borough_components_agree_with_barking_and_dagenhams_published_2018_scor
     health = ranks["hw2018"].corr(ranks["health-and-wellness"])
     print(f"Spearman rank correlation with LBBD 2018: personal safety {safety:.3f}, health {health:.3f}")
     assert safety > 0.75 and health > 0.7
+
+
+def test_a_score_above_100_in_the_published_rdf_is_caught_by_shacl_and_sparql(spi_settings, tmp_path):
+    registry = json.loads((spi_settings.var_dir / "registry.json").read_text())
+    broken = tmp_path / "release"
+    shutil.copytree(registry["releases"]["spi-ward/london-2019"]["dir"], broken)
+    observation = f"<{BASE}data/spi-ward/london-2019/obs/{ABBEY}/2019/spi/spi-score>"
+    prefix = f"{observation} <{BASE}def/measure/spi-score> "
+    path = broken / "spi-ward-london-2019.nt.gz"
+    with gzip.open(path, "rt") as handle:
+        lines = handle.read().splitlines()
+    assert sum(line.startswith(prefix) for line in lines) == 1
+    changed = [
+        prefix + '"120.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .' if x.startswith(prefix) else x
+        for x in lines
+    ]
+    with gzip.open(path, "wt") as handle:
+        handle.write("\n".join(changed) + "\n")
+    report = validate_release(broken, load_datasets(spi_settings.datasets_file), spi_settings)
+    layers = {f.layer for f in report.findings if f.rule == "LI-range" and any(ABBEY in x for x in f.focus)}
+    assert layers == {"shacl", "sparql"}, report.render()
