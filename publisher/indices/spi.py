@@ -38,6 +38,7 @@ class AreaPanel:
     groups: pd.Series
     areas: pd.DataFrame
     lsoas: int
+    areas_without_data: list[str]  # wards of the districts covered that receive no LSOA
 
 
 def load_method(spec: DatasetSpec) -> Method:
@@ -58,10 +59,7 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
     panel = area_panel(spec, method, only_areas)
     scores = score(method, panel.raw, panel.groups)
     diagnostics = component_diagnostics(method, scores)
-    geography = Geography.load(spec.root)
-    empty = []
-    if spec.geography_level == "ward":
-        empty = geography.wards_without_lsoas(set(panel.areas["parent"]))
+    empty = panel.areas_without_data
     imputed = int(scores.imputed.to_numpy().sum())
     checks = [
         f"{len(panel.areas):,} {spec.geography_level} areas ({spec.geography_vintage}) from {panel.lsoas:,} "
@@ -118,7 +116,8 @@ def area_panel(spec: DatasetSpec, method: Method, only_areas: set[str] | None = 
     raw.index = pd.MultiIndex.from_arrays([raw.index, [spec.period] * len(raw)], names=["unit", "period"])
     groups = lsoas.drop_duplicates(level).set_index(level)[GROUP_OF[level]]
     areas = geography.describe(level, sorted(raw.index.get_level_values("unit")))
-    return AreaPanel(raw, groups, areas, len(lsoas))
+    empty = geography.wards_without_lsoas(set(areas["parent"])) if level == "ward" else []
+    return AreaPanel(raw, groups, areas, len(lsoas), empty)
 
 
 def observations(method: Method, scores: Scores, period: str) -> pd.DataFrame:
