@@ -66,7 +66,8 @@ def _local_concentration(frame: pd.DataFrame, universe: int) -> pd.Series:
 
 
 def rank_descending(values: pd.Series) -> pd.Series:
-    """Rank 1 = largest value = most deprived; ties share the lowest rank (1, 2, 2, 4); unrounded."""
+    """Rank 1 = largest value (most deprived; for the SPI, most progress); ties share the lowest rank
+    (1, 2, 2, 4); unrounded values."""
     return values.rank(method="min", ascending=False).astype("Int64")
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..aggregate import rank_descending
 from .diagnostics import pca_weights
 from .method import Component, Method
 
@@ -35,7 +36,7 @@ class Scores:
             "index": self.index.to_frame("index"),
         }
         return {
-            level: frame.groupby(level="period").rank(method="min", ascending=False)
+            level: frame.groupby(level="period").transform(rank_descending).astype("float64")
             for level, frame in frames.items()
         }
 
