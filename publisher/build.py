@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 
+from .catalog import catalog_ntriples
 from .config import Settings
-from .datasets import DatasetSpec, load_datasets
+from .datasets import DatasetSpec
 from .errors import InputError
-from .metadata import shared_descriptions
 from .release import Outcome, build_release, ensure_vocabulary, vocabulary_graph_content
 from .spi import MethodError
 from .store import Registry, WritableStore, build_lock, current_snapshot
@@ -31,10 +31,7 @@ def build_all(
         registry = Registry(settings)
         minter = Minter(settings.base_uri)
         publisher = (settings.publisher_name, settings.publisher_uri)
-        everything = load_datasets(settings.datasets_file)
-        shared = shared_descriptions(everything, minter, publisher).serialize(format="nt", encoding="utf-8")
-        shared = b"".join(sorted(shared.splitlines(keepends=True)))  # rdflib's order varies by process
-        if ensure_vocabulary(store, registry, minter, shared):
+        if ensure_vocabulary(store, registry, minter):
             registry.save()
             progress("vocabulary graph loaded from vocab/")
         for spec in specs:
@@ -55,8 +52,15 @@ def build_all(
             if outcome.status == "failed" and outcome.report is not None:
                 progress(outcome.report.render())
             outcomes.append(outcome)
-        _, vocabulary = vocabulary_graph_content(minter, shared)
-        changed = store.sync(registry, vocabulary, progress)
+        _, vocabulary = vocabulary_graph_content(minter)
+        catalog_key, catalog = catalog_ntriples(registry.releases, minter, publisher)
+        if registry.state["catalog"].get("key") != catalog_key:
+            store.replace_graph(minter.catalog_graph, catalog)
+            registry.state["catalog"] = {"graph": minter.catalog_graph, "key": catalog_key}
+            registry.save()
+            progress("catalogue graph updated")
+        small_graphs = {minter.vocabulary_graph: vocabulary, minter.catalog_graph: catalog}
+        changed = store.sync(registry, small_graphs, progress)
         snapshot = current_snapshot(settings)
         if changed or snapshot is None or snapshot.manifest.get("generation") != registry.generation_name:
             path = store.snapshot(registry)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from .config import Settings
@@ -24,16 +24,17 @@ def validate_release(
     directory: Path, specs: list[DatasetSpec], settings: Settings, full: bool = False
 ) -> Report:
     minter = Minter(settings.base_uri)
-    spec = _spec_of(directory, specs, minter)
+    spec, revision = _spec_of(directory, specs, minter)
     stem = f"{spec.series}-{spec.edition}"
     report = Report(f"{spec.name} ({directory})")
     metadata = Graph().parse(directory / f"{stem}-metadata.ttl", format="turtle")
     component_dimension = _component_dimension(metadata, minter)
-    shape = CubeShape.of(spec, minter, component_dimension)
+    shape = CubeShape.of(spec, minter, component_dimension, revision)
 
     staged = stage_file(directory / f"{stem}.nt.gz", VALIDATION_GRAPH)
-    area_list = minter.area_list(spec.series, spec.edition)
-    member = f"SELECT ?area WHERE {{ <{area_list}> <http://www.w3.org/2004/02/skos/core#member> ?area }}"
+    member = (
+        f"SELECT ?area WHERE {{ <{shape.area_list}> <http://www.w3.org/2004/02/skos/core#member> ?area }}"
+    )
     solutions = staged.query(member, default_graph=ox.NamedNode(VALIDATION_GRAPH))
     areas = {s["area"].value.rsplit("/", 1)[-1] for s in solutions}
     table = read_csvw_table(directory / f"{stem}.csv-metadata.json")
@@ -53,13 +54,16 @@ def validate_release(
     return report
 
 
-def _spec_of(directory: Path, specs: list[DatasetSpec], minter: Minter) -> DatasetSpec:
+def _spec_of(directory: Path, specs: list[DatasetSpec], minter: Minter) -> tuple[DatasetSpec, int]:
+    """The dataset definition a release directory was built from, and which revision it is."""
     for metadata_file in directory.glob("*-metadata.ttl"):
         graph = Graph().parse(metadata_file, format="turtle")
         for dataset in graph.subjects(RDF.type, QB.DataSet):
+            edition = graph.value(dataset, URIRef(minter.ontology("edition")), default=dataset)
+            revision = graph.value(dataset, URIRef(minter.ontology("revision")))
             for spec in specs:
-                if str(dataset) == minter.edition(spec.series, spec.edition):
-                    return spec
+                if str(edition) == minter.edition(spec.series, spec.edition):
+                    return spec, int(revision) if revision is not None else 1
     raise ValueError(f"{directory}: no *-metadata.ttl describing a known dataset")
 
 

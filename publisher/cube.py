@@ -7,7 +7,7 @@ plain string formatting (DESIGN.md §6: 1-2 M triples/s, constant memory).
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,8 @@ class CubeShape:
     dataset: str
     structure: str
     obs_prefix: str
+    area_list: str
+    revision: int
     component_dimension: str
     component_scheme: str
     measures: dict[str, str]  # notation → measure property IRI
@@ -42,7 +44,7 @@ class CubeShape:
     bounds: dict[str, tuple[float | None, float | None]]  # notation → (li:minimumValue, li:maximumValue)
 
     @classmethod
-    def of(cls, spec: DatasetSpec, minter: Minter, component_dimension: str):
+    def of(cls, spec: DatasetSpec, minter: Minter, component_dimension: str, revision: int = 1):
         graph = vocabulary_graph(minter.base)
         code_list = graph.value(URIRef(minter.dimension(component_dimension)), QB_CODE_LIST)
         if code_list is None:
@@ -57,9 +59,11 @@ class CubeShape:
                 raise LookupError(f"measure {iri} has no rdfs:range in vocab/")
             datatypes[notation] = str(found)
         return cls(
-            dataset=minter.edition(spec.series, spec.edition),
-            structure=minter.structure(spec.series, spec.edition),
-            obs_prefix=minter.observation_prefix(spec.series, spec.edition),
+            dataset=minter.dataset(spec.series, spec.edition, revision),
+            structure=minter.structure(spec.series, spec.edition, revision),
+            obs_prefix=minter.observation_prefix(spec.series, spec.edition, revision),
+            area_list=minter.area_list(spec.series, spec.edition, revision),
+            revision=revision,
             component_dimension=minter.dimension(component_dimension),
             component_scheme=str(code_list).rsplit("/", 1)[-1],
             measures=measures,
@@ -71,6 +75,9 @@ class CubeShape:
                 if m in described and (described[m].minimum, described[m].maximum) != (None, None)
             },
         )
+
+    def component_spec(self, name: str) -> str:
+        return f"{self.dataset}/component/{name}"
 
     def observation(self, area: str, period: str, component: str, measure: str) -> str:
         return f"{self.obs_prefix}{area}/{period}/{component}/{measure}"
@@ -154,12 +161,12 @@ def area_triples(areas: pd.DataFrame, area_list: str, with_facts: bool) -> Itera
 
 
 def write_release_ntriples(
-    path: Path, metadata_nt: bytes, areas: Iterable[ox.Triple], observations: Iterable[str]
+    path: Path, areas: Iterable[ox.Triple], observations: Iterable[str], metadata: Callable[[], bytes]
 ) -> int:
-    """Write metadata, area list and observations as one gzipped N-Triples file; return line count."""
-    count = metadata_nt.count(b"\n")
+    """Write area list, observations and then metadata as one gzipped N-Triples file; return the line
+    count. ``metadata`` is called last, so that it can record when the build finished."""
+    count = 0
     with gzip.open(path, "wb", compresslevel=1) as handle:
-        handle.write(metadata_nt)
         area_bytes = ox.serialize(areas, format=ox.RdfFormat.N_TRIPLES)
         handle.write(area_bytes)
         count += area_bytes.count(b"\n")
@@ -174,4 +181,7 @@ def write_release_ntriples(
         text = "".join(buffer)
         count += text.count("\n")
         handle.write(text.encode("ascii"))
+        metadata_nt = metadata()
+        handle.write(metadata_nt)
+        count += metadata_nt.count(b"\n")
     return count

@@ -58,6 +58,27 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
+class Build:
+    """The build activity that generated a release (PROV): when, by which software, with which config."""
+
+    release_key: str
+    started: datetime
+    ended: datetime
+    config_sha256: str
+    software_sha256: str
+    checks: list[str]
+
+
+@dataclass(frozen=True)
+class Revision:
+    """Which revision of its edition a release is, and what it corrects."""
+
+    number: int
+    issued: str  # ISO date this revision was first published
+    replaces: str | None = None  # the dataset URI of the revision it corrects
+
+
+@dataclass(frozen=True)
 class Distribution:
     filename: str
     media_type: str
@@ -71,14 +92,15 @@ def dataset_metadata(
     minter: Minter,
     *,
     publisher: tuple[str, str],
-    release_key: str,
+    build: Build,
+    revision: Revision,
     sources: list[SourceFile],
     distributions: list[Distribution],
-    started: datetime,
-    checks: list[str],
     method: str,
+    derived_from: str | None = None,
     areas_without_data: list[str] = (),
 ) -> Graph:
+    """Describe one release; ``derived_from`` is the dataset URI of the release it is computed from."""
     graph = Graph()
     graph.bind("qb", QB)
     graph.bind("dcat", DCAT)
@@ -88,7 +110,7 @@ def dataset_metadata(
     li = Namespace(minter.ontology(""))
     dataset = URIRef(shape.dataset)
     series = URIRef(minter.series(spec.series))
-    activity = URIRef(minter.release_activity(spec.series, spec.edition, release_key))
+    activity = URIRef(minter.release_activity(spec.series, spec.edition, build.release_key))
     publisher_uri = URIRef(publisher[1])
 
     add = graph.add
@@ -100,27 +122,33 @@ def dataset_metadata(
     add((dataset, li.missingValues, Literal(" ".join(spec.missing_values.split()), lang="en")))
     add((dataset, DCTERMS.license, URIRef(uris.OGL_V3)))
     add((dataset, DCTERMS.publisher, publisher_uri))
-    add((dataset, DCTERMS.issued, Literal(started.date().isoformat(), datatype=XSD.date)))
+    add((dataset, DCTERMS.issued, Literal(revision.issued, datatype=XSD.date)))
     add((dataset, DCTERMS.temporal, URIRef(uris.period(spec.period))))
     add((dataset, DCTERMS.spatial, ENGLAND))
     add((dataset, DCAT.inSeries, series))
     add((dataset, DCAT.version, Literal(spec.edition)))
+    add((dataset, li.revision, Literal(revision.number, datatype=XSD.integer)))
+    add((dataset, li.edition, URIRef(minter.edition(spec.series, spec.edition))))
+    if revision.replaces:
+        add((dataset, DCTERMS.replaces, URIRef(revision.replaces)))
+        add((dataset, PROV.wasRevisionOf, URIRef(revision.replaces)))
     add((dataset, QB.structure, URIRef(shape.structure)))
     add((dataset, li.geographyLevel, Literal(spec.geography_level)))
     add((dataset, li.geographyVintage, Literal(spec.geography_vintage)))
     add((dataset, li.areaCodePattern, Literal(spec.area_code_pattern)))
     add((dataset, li.rankingUniverse, Literal(spec.ranking_universe, datatype=XSD.integer)))
     add((dataset, li.rankDirection, Literal(spec.rank_direction, lang="en")))
-    add((dataset, li.releaseKey, Literal(release_key)))
+    add((dataset, li.releaseKey, Literal(build.release_key)))
     add((dataset, URIRef("http://rdfs.org/ns/void#sparqlEndpoint"), URIRef(minter.sparql_endpoint)))
     add((dataset, PROV.wasGeneratedBy, activity))
-    area_list = URIRef(minter.area_list(spec.series, spec.edition))
+    area_list = URIRef(shape.area_list)
     add((dataset, URIRef(minter.ontology("areaList")), area_list))
     add((area_list, li.geographyVintage, Literal(spec.geography_vintage)))
     add((dataset, li.method, URIRef(minter.method(method))))
-    if spec.source is not None:
+    if derived_from:
         add((dataset, RDF.type, li.DerivedDataset))
-        add((dataset, PROV.wasDerivedFrom, URIRef(minter.edition(spec.source.series, spec.source.edition))))
+        add((dataset, PROV.wasDerivedFrom, URIRef(derived_from)))
+        add((activity, PROV.used, URIRef(derived_from)))
     for code in areas_without_data:
         add((dataset, li.areaWithoutData, URIRef(uris.area(code))))
 
@@ -141,10 +169,18 @@ def dataset_metadata(
 
     add((activity, RDF.type, PROV.Activity))
     add((activity, RDFS.label, Literal(f"localindex build of {spec.name}", lang="en")))
-    add((activity, PROV.startedAtTime, Literal(started.isoformat(), datatype=XSD.dateTime)))
-    add((activity, PROV.wasAssociatedWith, URIRef(f"https://pypi.org/project/localindex/{__version__}")))
+    add((activity, PROV.startedAtTime, Literal(build.started.isoformat(), datatype=XSD.dateTime)))
+    add((activity, PROV.endedAtTime, Literal(build.ended.isoformat(), datatype=XSD.dateTime)))
+    add((activity, li.configSha256, Literal(build.config_sha256)))
+    software = URIRef(f"https://pypi.org/project/localindex/{__version__}")
+    add((activity, PROV.wasAssociatedWith, software))
+    add((software, RDF.type, PROV.SoftwareAgent))
+    add((software, RDFS.label, Literal(f"localindex {__version__}")))
+    add((software, DCAT.version, Literal(__version__)))
+    add((activity, li.softwareSha256, Literal(build.software_sha256)))
     add((activity, PROV.qualifiedAssociation, _association(graph, minter.method(method))))
-    for check in checks:
+    add((activity, PROV.generated, dataset))
+    for check in build.checks:
         add((activity, RDFS.comment, Literal(check, lang="en")))
 
     for item in distributions:
@@ -158,30 +194,6 @@ def dataset_metadata(
         add((node, DCTERMS.license, URIRef(uris.OGL_V3)))
 
     _structure(graph, spec, shape, minter)
-    return graph
-
-
-def shared_descriptions(specs: list[DatasetSpec], minter: Minter, publisher: tuple[str, str]) -> Graph:
-    """What several releases share (series, publisher, source files), stated once in the shared
-    graph: a triple in two named graphs would be counted twice in the union default graph."""
-    graph = Graph()
-    graph.add((URIRef(publisher[1]), RDFS.label, Literal(publisher[0])))
-    sources: dict[str, SourceFile] = {}
-    for spec in specs:
-        series = URIRef(minter.series(spec.series))
-        graph.add((series, RDF.type, DCAT.DatasetSeries))
-        graph.add((series, DCTERMS.title, Literal(spec.series_title, lang="en")))
-        for source in SourceFile.load_all(spec, dict.fromkeys(spec.input_files(), "")):
-            sources[source.path] = source
-    for source in sources.values():
-        entity = URIRef(minter.source(source.path))
-        graph.add((entity, RDF.type, PROV.Entity))
-        graph.add((entity, DCTERMS.title, Literal(source.title, lang="en")))
-        graph.add((entity, DCTERMS.license, URIRef(source.licence)))
-        if source.publisher:
-            graph.add((entity, DCTERMS.creator, Literal(source.publisher)))
-        if source.url:
-            graph.add((entity, DCAT.landingPage, URIRef(source.url)))
     return graph
 
 
@@ -206,12 +218,12 @@ def _structure(graph: Graph, spec: DatasetSpec, shape: CubeShape, minter: Minter
     order = 0
     for name, prop in dimensions:
         order += 1
-        node = _component(graph, spec, minter, structure, name, order)
+        node = _component(graph, shape, structure, name, order)
         graph.add((node, QB.dimension, prop))
         graph.add((node, QB.componentProperty, prop))
     for notation, iri in shape.measures.items():
         order += 1
-        node = _component(graph, spec, minter, structure, f"measure-{notation}", order)
+        node = _component(graph, shape, structure, f"measure-{notation}", order)
         graph.add((node, QB.measure, URIRef(iri)))
         graph.add((node, QB.componentProperty, URIRef(iri)))
     for name, prop, required in (
@@ -219,21 +231,21 @@ def _structure(graph: Graph, spec: DatasetSpec, shape: CubeShape, minter: Minter
         ("obs-status", SDMX_ATTRIBUTE.obsStatus, False),
     ):
         order += 1
-        node = _component(graph, spec, minter, structure, name, order)
+        node = _component(graph, shape, structure, name, order)
         graph.add((node, QB.attribute, prop))
         graph.add((node, QB.componentProperty, prop))
         graph.add((node, QB.componentRequired, Literal(required)))
     graph.add(
         (
-            URIRef(minter.area_list(spec.series, spec.edition)),
+            URIRef(shape.area_list),
             SKOS.prefLabel,
             Literal(f"Areas of {spec.title} ({spec.geography_vintage})", lang="en"),
         )
     )
 
 
-def _component(graph, spec, minter, structure, name, order) -> URIRef:
-    node = URIRef(minter.component_spec(spec.series, spec.edition, name))
+def _component(graph, shape, structure, name, order) -> URIRef:
+    node = URIRef(f"{shape.dataset}/component/{name}")
     graph.add((structure, QB.component, node))
     graph.add((node, RDF.type, QB.ComponentSpecification))
     graph.add((node, QB.order, Literal(order)))

@@ -17,16 +17,17 @@ from pathlib import Path
 
 import pandas as pd
 import pyoxigraph as ox
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 
 from . import __version__
 from .bundle import sha256_of
+from .catalog import catalog_graph, catalog_shapes
 from .config import Settings
 from .csvw import write_csvw
 from .cube import CubeShape, area_triples, observation_ntriples, write_release_ntriples
 from .datasets import DatasetSpec
 from .indices import builder
-from .metadata import Distribution, SourceFile, dataset_metadata
+from .metadata import Build, Distribution, Revision, SourceFile, dataset_metadata
 from .paths import ROOT, SHAPES_DIR, VOCAB_DIR
 from .shapes import dataset_shapes
 from .store import Registry, WritableStore
@@ -73,27 +74,59 @@ def software_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def release_key(spec: DatasetSpec, settings: Settings, checksums: dict[Path, str], only_areas) -> str:
-    parts = {
+def config_parts(spec: DatasetSpec, settings: Settings, only_areas) -> dict:
+    """What a deployment chose for a release: the dataset definition and the settings it used."""
+    return {
         "spec": {k: v for k, v in vars(spec).items() if k not in ("root", "source")},
-        "inputs": {p.name: c for p, c in sorted(checksums.items())},
         "base_uri": settings.base_uri,
         "publisher": [settings.publisher_name, settings.publisher_uri],
-        "software": software_fingerprint(),
         "only_areas": sorted(only_areas) if only_areas is not None else None,
     }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def vocabulary_graph_content(minter: Minter, shared: bytes) -> tuple[str, bytes]:
-    """The vocabulary graph's N-Triples (vocab/*.ttl plus the ``shared`` descriptions) and their key."""
-    content = vocabulary_ntriples(minter.base) + shared
+def sha256_json(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def release_key(spec: DatasetSpec, settings: Settings, checksums: dict[Path, str], only_areas) -> str:
+    parts = {
+        **config_parts(spec, settings, only_areas),
+        "inputs": {p.name: c for p, c in sorted(checksums.items())},
+        "software": software_fingerprint(),
+    }
+    return sha256_json(parts)
+
+
+def content_sha256(table: pd.DataFrame, areas: pd.DataFrame) -> str:
+    """Checksum of what a release says (observations and area list), independent of how it was built:
+    a rebuild that says the same is the same revision, one that says something else is the next."""
+    digest = hashlib.sha256()
+    for frame in (table, areas):
+        digest.update(json.dumps([list(frame.columns), [str(t) for t in frame.dtypes]]).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def next_revision(current: dict | None, content: str, today: str) -> Revision:
+    """Revision 1 for a new edition; the same revision when the content is unchanged (a rebuild after
+    a software or wording change); otherwise the next one, replacing the current."""
+    if current is None:
+        return Revision(1, today)
+    number = current.get("revision", 1)
+    if current.get("content", content) == content:  # releases from before revisions count as unchanged
+        return Revision(number, current.get("issued", current["published"][:10]), current.get("replaces"))
+    return Revision(number + 1, today, current["dataset"])
+
+
+def vocabulary_graph_content(minter: Minter) -> tuple[str, bytes]:
+    """The vocabulary graph's N-Triples (vocab/*.ttl) and their key."""
+    content = vocabulary_ntriples(minter.base)
     return hashlib.sha256(minter.base.encode() + content).hexdigest(), content
 
 
-def ensure_vocabulary(store: WritableStore, registry: Registry, minter: Minter, shared: bytes) -> bool:
-    """(Re)load the vocabulary graph when vocab/, the shared descriptions or the base URI changed."""
-    key, content = vocabulary_graph_content(minter, shared)
+def ensure_vocabulary(store: WritableStore, registry: Registry, minter: Minter) -> bool:
+    """(Re)load the vocabulary graph when vocab/ or the base URI changed."""
+    key, content = vocabulary_graph_content(minter)
     if registry.state["vocabulary"].get("key") == key:
         return False
     store.replace_graph(minter.vocabulary_graph, content)
@@ -123,8 +156,12 @@ def build_release(
     started = datetime.now(UTC).replace(microsecond=0)
     built = builder(spec.builder)(spec, minter, only_areas=only_areas)
     table = built.table
-    shape = CubeShape.of(spec, minter, built.component_dimension)
-    clock.step(f"tidy table: {len(table):,} observations of {len(built.areas):,} areas")
+    content = content_sha256(table, built.areas)
+    revision = next_revision(current, content, started.date().isoformat())
+    shape = CubeShape.of(spec, minter, built.component_dimension, revision.number)
+    clock.step(
+        f"tidy table: {len(table):,} observations of {len(built.areas):,} areas (revision {revision.number})"
+    )
     report = Report(spec.name)
     area_codes = set(built.areas["code"])
     report.extend("tabular", TABLE_RULES, check_table(table, spec, shape, minter, area_codes))
@@ -138,39 +175,53 @@ def build_release(
     stem = f"{spec.series}-{spec.edition}"
     csvw_files = write_csvw(table, spec, shape, minter, staging, stem)
     clock.step("CSVW written")
-    distributions = [
-        Distribution(p.name, "text/csv", f"CSV: {p.name}", CSVW_SPEC)
-        for p in csvw_files
-        if p.suffix == ".csv"
-    ]
-    distributions += [
-        Distribution(f"{stem}.csv-metadata.json", "application/csvm+json", "CSVW metadata", CSVW_SPEC),
-        Distribution(f"{stem}.nt.gz", "application/n-triples", "RDF Data Cube, N-Triples (gzip)", QB_SPEC),
-        Distribution(
-            f"{stem}-metadata.ttl", "text/turtle", "Dataset metadata and structure, Turtle", QB_SPEC
-        ),
-    ]
-    metadata = dataset_metadata(
-        spec,
-        shape,
-        minter,
-        publisher=(settings.publisher_name, settings.publisher_uri),
-        release_key=key,
-        sources=SourceFile.load_all(spec, checksums),
-        distributions=distributions,
-        started=started,
-        checks=built.checks,
-        method=built.method,
-        areas_without_data=built.areas_without_data,
-    )
-    if built.describe is not None:
-        built.describe(metadata, URIRef(shape.dataset), minter)
-    metadata.serialize(staging / f"{stem}-metadata.ttl", format="turtle")
+    sources = SourceFile.load_all(spec, checksums)
+    source_release = registry.releases.get(spec.source.name) if spec.source is not None else None
+
+    def describe() -> Graph:
+        """The release's metadata, made once its RDF is written (so the build's end time is known)."""
+        build = Build(
+            key,
+            started,
+            datetime.now(UTC).replace(microsecond=0),
+            sha256_json(config_parts(spec, settings, only_areas)),
+            software_fingerprint(),
+            built.checks,
+        )
+        derived_from = None
+        if spec.source is not None:
+            derived_from = (source_release or {}).get("dataset") or minter.edition(
+                spec.source.series, spec.source.edition
+            )
+        metadata = dataset_metadata(
+            spec,
+            shape,
+            minter,
+            publisher=(settings.publisher_name, settings.publisher_uri),
+            build=build,
+            revision=revision,
+            sources=sources,
+            distributions=_distributions(csvw_files, stem),
+            method=built.method,
+            derived_from=derived_from,
+            areas_without_data=built.areas_without_data,
+        )
+        if built.describe is not None:
+            built.describe(metadata, URIRef(shape.dataset), minter)
+        metadata.serialize(staging / f"{stem}-metadata.ttl", format="turtle")
+        return metadata
+
+    described: dict[str, Graph] = {}
+
+    def metadata_ntriples() -> bytes:
+        described["metadata"] = describe()
+        return described["metadata"].serialize(format="nt", encoding="utf-8")
+
     triples = write_release_ntriples(
         staging / f"{stem}.nt.gz",
-        metadata.serialize(format="nt", encoding="utf-8"),
-        area_triples(built.areas, minter.area_list(spec.series, spec.edition), spec.publishes_area_facts),
+        area_triples(built.areas, shape.area_list, spec.publishes_area_facts),
         observation_ntriples(table, shape, minter),
+        metadata_ntriples,
     )
     clock.step(f"RDF written: {triples:,} triples")
 
@@ -179,16 +230,8 @@ def build_release(
     clock.step("staged in memory for validation")
     check_release_graph(report, staged, graph, spec, shape, minter, settings, area_codes, full_shacl, clock)
     del staged
-    if not report.ok:
-        shutil.rmtree(staging, ignore_errors=True)
-        return _failed(spec, report, clock)
     release_dir = settings.releases_dir / spec.series / spec.edition / key[:16]
-    shutil.rmtree(release_dir, ignore_errors=True)
-    release_dir.parent.mkdir(parents=True, exist_ok=True)
-    (staging / "validation.txt").write_text(report.render() + "\n" + "\n".join(report.checked) + "\n")
-    staging.rename(release_dir)
-    previous = registry.releases.get(spec.name)
-    registry.releases[spec.name] = {
+    record = {
         "graph": graph,
         "key": key,
         "dir": str(release_dir),
@@ -197,25 +240,80 @@ def build_release(
         "observations": len(table),
         "triples": triples,
         "published": started.isoformat(),
+        "revision": revision.number,
+        "issued": revision.issued,
+        "replaces": revision.replaces,
+        "content": content,
+        "sources": [vars(source) for source in sources],
         # What the API needs to describe and query the release without parsing its RDF.
+        "series": spec.series,
+        "series_title": spec.series_title,
+        "edition": spec.edition,
         "title": spec.title,
         "builder": spec.builder,
         "period": spec.period,
         "level": spec.geography_level,
         "vintage": spec.geography_vintage,
         "universe": spec.ranking_universe,
+        "rank_direction": spec.rank_direction,
         "components": spec.components or [str(c) for c in pd.unique(table["component"])],
         "measures": spec.measures,
         "derived_from": spec.derived_from,
         "method": minter.method(built.method),
         "structure": shape.structure,
+        "history": _history(current, revision, shape.dataset, started),
     }
+    prospective = {**registry.releases, spec.name: record}
+    catalog = catalog_graph(prospective, minter, (settings.publisher_name, settings.publisher_uri))
+    shapes = catalog_shapes(minter.base)
+    rules = sorted({str(m).split(":")[0] for m in shapes.objects(None, SH.message)})
+    report.extend("catalogue", rules, check_shacl(described["metadata"] + catalog, shapes))
+    clock.step("catalogue profile")
+    if not report.ok:
+        shutil.rmtree(staging, ignore_errors=True)
+        return _failed(spec, report, clock)
+    shutil.rmtree(release_dir, ignore_errors=True)
+    release_dir.parent.mkdir(parents=True, exist_ok=True)
+    (staging / "validation.txt").write_text(report.render() + "\n" + "\n".join(report.checked) + "\n")
+    staging.rename(release_dir)
+    registry.releases[spec.name] = record
     registry.save()
-    clock.say(f"validated and registered {shape.dataset} ({len(table):,} observations, {triples:,} triples)")
-    superseded = Path(previous["dir"]) if previous and Path(previous["dir"]) != release_dir else None
+    clock.say(
+        f"validated and registered {shape.dataset} (revision {revision.number}, "
+        f"{len(table):,} observations, {triples:,} triples)"
+    )
+    superseded = None  # a rebuilt revision's old files; a replaced revision's files stay and resolve
+    if current and current.get("revision", 1) == revision.number and Path(current["dir"]) != release_dir:
+        superseded = Path(current["dir"])
     return Outcome(
         spec.name, "published", report, release_dir, len(table), triples, clock.timings, superseded=superseded
     )
+
+
+def _distributions(csvw_files: list[Path], stem: str) -> list[Distribution]:
+    distributions = [
+        Distribution(p.name, "text/csv", f"CSV: {p.name}", CSVW_SPEC)
+        for p in csvw_files
+        if p.suffix == ".csv"
+    ]
+    return distributions + [
+        Distribution(f"{stem}.csv-metadata.json", "application/csvm+json", "CSVW metadata", CSVW_SPEC),
+        Distribution(f"{stem}.nt.gz", "application/n-triples", "RDF Data Cube, N-Triples (gzip)", QB_SPEC),
+        Distribution(
+            f"{stem}-metadata.ttl", "text/turtle", "Dataset metadata and structure, Turtle", QB_SPEC
+        ),
+    ]
+
+
+def _history(current: dict | None, revision: Revision, dataset: str, started: datetime) -> list[dict]:
+    """Earlier revisions of the edition, oldest first; the current one joins them when replaced."""
+    if current is None:
+        return []
+    history = current.get("history", [])
+    if current.get("revision", 1) == revision.number:
+        return history
+    replaced = {k: v for k, v in current.items() if k != "history"}
+    return [*history, {**replaced, "replaced_by": dataset, "replaced": started.date().isoformat()}]
 
 
 def check_release_graph(

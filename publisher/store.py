@@ -46,6 +46,10 @@ class Snapshot:
     def releases(self) -> dict:
         return self.manifest["releases"]
 
+    @property
+    def archived_graphs(self) -> list[str]:
+        return self.manifest.get("archived_graphs", [])
+
 
 class Registry:
     """What is published: releases by 'series/edition' and the vocabulary graph, in one JSON file."""
@@ -55,6 +59,7 @@ class Registry:
         self.state = json.loads(self.path.read_text()) if self.path.exists() else {}
         self.state.setdefault("releases", {})
         self.state.setdefault("vocabulary", {})
+        self.state.setdefault("catalog", {})
         self.state.setdefault("generation", 0)
 
     @property
@@ -62,10 +67,23 @@ class Registry:
         return self.state["releases"]
 
     def graphs(self) -> list[str]:
+        """The graphs SPARQL's default graph unites: current revisions, vocabulary and catalogue."""
         graphs = [r["graph"] for r in self.releases.values()]
-        if self.state["vocabulary"]:
-            graphs.append(self.state["vocabulary"]["graph"])
+        graphs += [self.state[small]["graph"] for small in ("vocabulary", "catalog") if self.state[small]]
         return sorted(graphs)
+
+    def archived_graphs(self) -> list[str]:
+        """Replaced revisions: still in the store (they resolve for ever) but outside the default graph,
+        where they would count twice; a query names them with FROM or GRAPH."""
+        return sorted(h["graph"] for r in self.releases.values() for h in r.get("history", []))
+
+    def release_files(self) -> dict[str, Path]:
+        """Graph → N-Triples file of every release the store must hold, current and replaced."""
+        records = [
+            *self.releases.values(),
+            *(h for r in self.releases.values() for h in r.get("history", [])),
+        ]
+        return {r["graph"]: Path(r["dir"]) / f"{r['stem']}.nt.gz" for r in records}
 
     @property
     def generation_name(self) -> str:
@@ -91,13 +109,13 @@ class WritableStore:
         self.store = ox.Store(str(settings.store_dir))
 
     def replace_graph(self, graph: str, triples_nt: bytes) -> None:
-        """Replace a small graph (the vocabulary) in place; releases are never replaced in place."""
+        """Replace a small graph (vocabulary, catalogue) in place; releases are never replaced in place."""
         node = ox.NamedNode(graph)
         if self.store.contains_named_graph(node):
             self.store.remove_graph(node)
         self.store.load(triples_nt, format=ox.RdfFormat.N_TRIPLES, to_graph=node)
 
-    def sync(self, registry: Registry, vocabulary: bytes, progress) -> bool:
+    def sync(self, registry: Registry, small_graphs: dict[str, bytes], progress) -> bool:
         """Make the store hold exactly the registry's graphs; return whether it changed.
 
         Missing release graphs are bulk-loaded from their files. Graphs the registry no longer names
@@ -105,11 +123,11 @@ class WritableStore:
         graph in one in-memory transaction (measured: over 10 minutes and 8 GB for 10.6 M triples),
         so the store is rebuilt from the release files instead and swapped in.
         """
-        wanted = {r["graph"]: Path(r["dir"]) / f"{r['stem']}.nt.gz" for r in registry.releases.values()}
-        present = {g.value for g in self.store.named_graphs()} - {registry.state["vocabulary"]["graph"]}
+        wanted = registry.release_files()
+        present = {g.value for g in self.store.named_graphs()} - set(small_graphs)
         if present - set(wanted):
             progress(f"  rebuilding the store without {len(present - set(wanted))} superseded graph(s)")
-            self._rebuild(wanted, registry.state["vocabulary"]["graph"], vocabulary)
+            self._rebuild(wanted, small_graphs)
             return True
         for graph in sorted(set(wanted) - present):
             progress(f"  loading {wanted[graph].name} into the store")
@@ -117,11 +135,12 @@ class WritableStore:
         self.store.flush()
         return bool(set(wanted) - present)
 
-    def _rebuild(self, releases: dict[str, Path], vocabulary_graph: str, vocabulary: bytes) -> None:
+    def _rebuild(self, releases: dict[str, Path], small_graphs: dict[str, bytes]) -> None:
         target, fresh_dir = self.settings.store_dir, self.settings.var_dir / "store.next"
         shutil.rmtree(fresh_dir, ignore_errors=True)
         fresh = ox.Store(str(fresh_dir))
-        fresh.load(vocabulary, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(vocabulary_graph))
+        for graph, content in small_graphs.items():
+            fresh.load(content, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
         for graph, path in sorted(releases.items()):
             bulk_load_gz(fresh, graph, path)
         fresh.flush()
@@ -144,7 +163,12 @@ class WritableStore:
             shutil.rmtree(target)
         self.store.flush()
         self.store.backup(str(target))
-        manifest = {"graphs": registry.graphs(), "releases": registry.releases, "generation": name}
+        manifest = {
+            "graphs": registry.graphs(),
+            "archived_graphs": registry.archived_graphs(),
+            "releases": registry.releases,
+            "generation": name,
+        }
         write_json_atomically(snapshots / f"{name}.json", manifest)
         (snapshots / "CURRENT.tmp").write_text(name)
         os.replace(snapshots / "CURRENT.tmp", snapshots / "CURRENT")

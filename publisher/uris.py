@@ -63,17 +63,27 @@ class Minter:
     def edition(self, series: str, edition: str) -> str:
         return f"{self.base}data/{series}/{edition}"
 
-    def structure(self, series: str, edition: str) -> str:
-        return f"{self.edition(series, edition)}/structure"
+    def dataset(self, series: str, edition: str, revision: int = 1) -> str:
+        """The qb:DataSet of one revision: revision 1 is the edition itself, a correction n is
+        ``{edition}/revision/{n}``; everything the release mints lives under it."""
+        if revision == 1:
+            return self.edition(series, edition)
+        return self.revision(series, edition, revision)
 
-    def component_spec(self, series: str, edition: str, name: str) -> str:
-        return f"{self.edition(series, edition)}/component/{name}"
+    def revision(self, series: str, edition: str, revision: int) -> str:
+        return f"{self.edition(series, edition)}/revision/{revision}"
 
-    def observation_prefix(self, series: str, edition: str) -> str:
-        return f"{self.edition(series, edition)}/obs/"
+    def latest(self, series: str) -> str:
+        return f"{self.series(series)}/latest"
 
-    def area_list(self, series: str, edition: str) -> str:
-        return f"{self.edition(series, edition)}/areas"
+    def structure(self, series: str, edition: str, revision: int = 1) -> str:
+        return f"{self.dataset(series, edition, revision)}/structure"
+
+    def observation_prefix(self, series: str, edition: str, revision: int = 1) -> str:
+        return f"{self.dataset(series, edition, revision)}/obs/"
+
+    def area_list(self, series: str, edition: str, revision: int = 1) -> str:
+        return f"{self.dataset(series, edition, revision)}/areas"
 
     def graph(self, series: str, edition: str, release_key: str) -> str:
         return f"{self.base}graph/{series}/{edition}/{release_key[:16]}"
@@ -105,6 +115,22 @@ class Minter:
     @property
     def vocabulary_graph(self) -> str:
         return f"{self.base}graph/vocabulary"
+
+    @property
+    def catalog_graph(self) -> str:
+        return f"{self.base}graph/catalog"
+
+    @property
+    def catalog(self) -> str:
+        return f"{self.base}catalog"
+
+    @property
+    def rest_api(self) -> str:
+        return f"{self.base}api/v1"
+
+    @property
+    def void(self) -> str:
+        return f"{self.base}.well-known/void"
 
     @property
     def sparql_endpoint(self) -> str:

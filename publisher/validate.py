@@ -237,7 +237,7 @@ def check_sparql(
     constants = {
         "dataset": f"<{shape.dataset}>",
         "universe": str(spec.ranking_universe),
-        "areaList": f"<{minter.area_list(spec.series, spec.edition)}>",
+        "areaList": f"<{shape.area_list}>",
         "areaPattern": json.dumps(area_pattern),
         "componentDimension": f"<{shape.component_dimension}>",
     }
