@@ -8,8 +8,11 @@ from pathlib import Path
 from flask import Flask, jsonify, render_template, request
 
 from publisher.config import Settings, load_settings
+from publisher.uris import Minter
 
-from . import downloads, rest, sparql
+from . import downloads, linkeddata, rest, sparql
+from .citation import cite
+from .describe import DescribedSnapshots
 from .pool import QueryPool
 from .snapshots import SnapshotWatcher
 from .tables import PublishedTables
@@ -23,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     snapshots = SnapshotWatcher(settings)
     app.extensions["localindex_snapshots"] = snapshots
     app.extensions["localindex_tables"] = PublishedTables(settings, snapshots)
+    app.extensions["localindex_described"] = DescribedSnapshots(snapshots)
     app.config["MAX_CONTENT_LENGTH"] = 4 * settings.max_query_chars + 4096  # form encoding can triple
     pool: list[QueryPool] = []
     pool_lock = threading.Lock()
@@ -39,32 +43,82 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(downloads.blueprint)
     app.register_blueprint(rest.blueprint)
+    app.register_blueprint(linkeddata.blueprint)
 
     @app.errorhandler(404)
     @app.errorhandler(405)
-    def api_errors_as_json(error):
-        if not request.path.startswith("/api/"):
-            return error
-        return jsonify({"error": {"status": error.code, "message": error.description}}), error.code
+    def errors(error):
+        if request.path.startswith("/api/"):
+            return jsonify({"error": {"status": error.code, "message": error.description}}), error.code
+        if error.code == 404 and not request.path.startswith(("/downloads/", "/sparql")):
+            return linkeddata.not_found(settings.base_uri + request.path.lstrip("/"), "html")
+        return error
 
     @app.route("/")
     def home():
         snapshot = app.extensions["localindex_snapshots"].current()
-        releases = []
-        for name, release in sorted((snapshot.releases if snapshot else {}).items()):
-            files = sorted(downloads.release_files(Path(release["dir"])))
-            releases.append((name, {**release, "files": files}))
+        minter = Minter(settings.base_uri)
+        releases = [
+            {
+                "name": name,
+                "title": release["title"],
+                "href": release["dataset"],
+                "uri": release["dataset"],
+                "observations": release["observations"],
+                "triples": release["triples"],
+                "published": release.get("issued", release["published"][:10]),
+                "revision": release.get("revision", 1),
+                "level": release["level"],
+                "period": release["period"],
+                "files": [
+                    {"name": n, "href": url}
+                    for n, url in downloads.download_urls(minter, release).items()
+                    if Path(release["dir"]).exists()
+                ],
+            }
+            for name, release in sorted((snapshot.releases if snapshot else {}).items())
+        ]
         return render_template(
             "home.html",
             base=settings.base_uri,
             releases=releases,
+            examples=home_examples(minter),
             timeout=f"{settings.query_timeout_s:g}",
             row_cap=f"{settings.query_row_cap:,}",
+            cite=cite(minter.catalog, f"{settings.publisher_name}: catalogue", settings.publisher_name),
         )
 
     @app.after_request
     def cors(response):
+        """Every GET is public data: pages, API, SPARQL and downloads can be read from any origin."""
         response.headers.setdefault("Access-Control-Allow-Origin", "*")
+        response.headers.setdefault("Access-Control-Expose-Headers", "ETag, Link, Location, Vary")
         return response
 
     return app
+
+
+def home_examples(minter: Minter) -> list[dict]:
+    sparql = minter.sparql_endpoint
+    query = (
+        "PREFIX qb: <http://purl.org/linked-data/cube#> "
+        "PREFIX sdmx: <http://purl.org/linked-data/sdmx/2009/dimension#> "
+        "SELECT ?dataset ?measure ?value WHERE { "
+        "?obs sdmx:refArea <http://statistics.data.gov.uk/id/statistical-geography/E09000002> ; "
+        "qb:dataSet ?dataset ; qb:measureType ?measure ; ?measure ?value } LIMIT 20"
+    )
+    return [
+        {
+            "title": "SPARQL: values for Barking and Dagenham (CSV)",
+            "command": f"curl -H 'Accept: text/csv' --data-urlencode 'query={query}' {sparql}",
+        },
+        {"title": "REST: the published datasets", "command": f"curl {minter.rest_api}/datasets"},
+        {
+            "title": "Linked data: an edition in Turtle",
+            "command": f"curl -H 'Accept: text/turtle' {minter.edition('imd-lsoa', '2019')}",
+        },
+        {
+            "title": "The catalogue (DCAT) and VoID",
+            "command": f"curl {minter.catalog}.ttl; curl {minter.void}.ttl",
+        },
+    ]

@@ -6,7 +6,10 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, send_file
 
+from publisher.uris import Minter
+
 blueprint = Blueprint("downloads", __name__)
+IMMUTABLE_SECONDS = 365 * 24 * 3600
 MEDIA_TYPES = {
     ".csv": "text/csv",
     ".json": "application/csvm+json",
@@ -16,11 +19,20 @@ MEDIA_TYPES = {
 }
 
 
-def _release(series: str, edition: str) -> dict:
+def revision_record(releases: dict, name: str, revision: int | None = None) -> dict | None:
+    """The registry record of one revision of a published edition (the current one by default)."""
+    current = releases.get(name)
+    if current is None or revision is None or current.get("revision", 1) == revision:
+        return current
+    return next((h for h in current.get("history", []) if h.get("revision", 1) == revision), None)
+
+
+def _release(series: str, edition: str, revision: int | None = None) -> dict:
     snapshot = current_app.extensions["localindex_snapshots"].current()
-    release = snapshot.releases.get(f"{series}/{edition}") if snapshot else None
+    release = revision_record(snapshot.releases, f"{series}/{edition}", revision) if snapshot else None
     if release is None:
-        abort(404, description=f"no published dataset {series}/{edition}; see /downloads/")
+        what = f"{series}/{edition}" + (f" revision {revision}" if revision else "")
+        abort(404, description=f"no published dataset {what}; see /downloads/")
     return release
 
 
@@ -36,17 +48,26 @@ def release_files(directory: Path) -> dict[str, Path]:
 @blueprint.route("/downloads/")
 def index():
     snapshot = current_app.extensions["localindex_snapshots"].current()
-    base = current_app.config["LOCALINDEX_SETTINGS"].base_uri
-    listing = {}
-    for name, release in sorted((snapshot.releases if snapshot else {}).items()):
-        files = sorted(release_files(Path(release["dir"])))
-        listing[name] = [f"{base}downloads/{name}/{f}" for f in files]
-    return jsonify(listing)
+    minter = Minter(current_app.config["LOCALINDEX_SETTINGS"].base_uri)
+    return jsonify(
+        {
+            name: download_urls(minter, release)
+            for name, release in sorted((snapshot.releases if snapshot else {}).items())
+        }
+    )
 
 
-@blueprint.route("/downloads/<series>/<edition>/<filename>")
-def download(series: str, edition: str, filename: str):
-    directory = Path(_release(series, edition)["dir"])
+def download_urls(minter: Minter, release: dict) -> dict[str, str]:
+    """File name → URL of every file of one revision."""
+    revision = release.get("revision", 1)
+    names = sorted(release_files(Path(release["dir"])))
+    return {n: minter.download(release["series"], release["edition"], n, revision) for n in names}
+
+
+@blueprint.route("/downloads/<series>/<edition>/<filename>", defaults={"revision": 1})
+@blueprint.route("/downloads/<series>/<edition>/revision/<int:revision>/<filename>")
+def download(series: str, edition: str, filename: str, revision: int):
+    directory = Path(_release(series, edition, revision)["dir"])
     published = release_files(directory)
     if filename not in published:  # only names the release holds: no path ever comes from the request
         abort(404, description=f"{filename} is not a file of {series}/{edition}; see /downloads/")
@@ -54,6 +75,7 @@ def download(series: str, edition: str, filename: str):
     media_type = MEDIA_TYPES.get(path.suffix, "application/octet-stream")
     if filename.endswith(".nt.gz"):
         media_type = "application/gzip"
-    return send_file(
-        path, mimetype=media_type, as_attachment=False, conditional=True, etag=True, max_age=3600
-    )
+    response = send_file(path, mimetype=media_type, as_attachment=False, conditional=True, etag=True)
+    response.cache_control.public = True
+    response.cache_control.max_age = IMMUTABLE_SECONDS  # a revision's files never change
+    return response

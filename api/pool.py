@@ -43,7 +43,8 @@ class QueryRejected(Exception):
 class Job:
     snapshot: str
     query: str
-    known_graphs: tuple[str, ...]
+    known_graphs: tuple[str, ...]  # every graph a query may name, replaced revisions included
+    union_graphs: tuple[str, ...]  # the default graph when the query names none: current revisions
     default_graphs: tuple[str, ...]  # protocol parameters, already checked
     named_graphs: tuple[str, ...]
     accept: tuple[tuple[str, float], ...]
@@ -74,9 +75,11 @@ def answer(job: Job, store: ox.Store) -> Answer:
             "default_graph": [ox.NamedNode(g) for g in job.default_graphs],
             "named_graphs": [ox.NamedNode(g) for g in job.named_graphs],
         }
-    elif not (checked.default_graphs or checked.named_graphs):  # no FROM: union of the published graphs
-        graphs = [ox.NamedNode(g) for g in job.known_graphs]
-        options = {"default_graph": graphs, "named_graphs": graphs}
+    elif not (checked.default_graphs or checked.named_graphs):  # no FROM: union of the current graphs
+        options = {
+            "default_graph": [ox.NamedNode(g) for g in job.union_graphs],
+            "named_graphs": [ox.NamedNode(g) for g in job.known_graphs],
+        }
     result = store.query(checked.text, **options)
     if is_graph_form(checked.form):
         triples = list(islice(result, job.row_cap + 1))

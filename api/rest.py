@@ -30,7 +30,7 @@ from publisher.geography import ENTITIES, LEVELS, VINTAGES
 from publisher.uris import STATISTICAL_ENTITY, Minter, area
 from publisher.vocab import measures
 
-from .downloads import release_files
+from .downloads import download_urls
 from .tables import ONS_POPULATION, PublishedDataset, PublishedTables
 
 blueprint = Blueprint("rest", __name__, url_prefix="/api/v1")
@@ -74,7 +74,7 @@ def openapi():
 
 def _describe(name: str, release: dict) -> dict:
     base = _minter().base
-    files = sorted(release_files(Path(release["dir"]))) if Path(release["dir"]).exists() else []
+    present = Path(release["dir"]).exists()
     derived_from = release.get("derived_from") or None
     return {
         "id": name,
@@ -91,7 +91,8 @@ def _describe(name: str, release: dict) -> dict:
         "structure": release.get("structure"),
         "observations": release["observations"],
         "published": release["published"],
-        "downloads": [f"{base}downloads/{name}/{f}" for f in files],
+        "downloads": list(download_urls(_minter(), release).values()) if present else [],
+        "revision": release.get("revision", 1),
         "sparql": f"{base}sparql",
     }
 

@@ -43,7 +43,7 @@ def sparql() -> Response:
         return service_description(snapshot)
     if snapshot is None:
         return _error(503, "nothing is published yet: run `localindex build`")
-    graphs = set(snapshot.graphs)
+    graphs = set(snapshot.graphs) | set(snapshot.archived_graphs)
     try:
         default_graphs = check_graph_parameters(request.values.getlist("default-graph-uri"), graphs)
         named_graphs = check_graph_parameters(request.values.getlist("named-graph-uri"), graphs)
@@ -53,6 +53,7 @@ def sparql() -> Response:
         snapshot=str(snapshot.path),
         query=text,
         known_graphs=tuple(sorted(graphs)),
+        union_graphs=tuple(sorted(snapshot.graphs)),
         default_graphs=tuple(default_graphs),
         named_graphs=tuple(named_graphs),
         accept=tuple(request.accept_mimetypes),
@@ -77,7 +78,7 @@ def service_description(snapshot) -> Response:
     )
     sd = "http://www.w3.org/ns/sparql-service-description#"
     dataset = ox.NamedNode(settings.base_uri + "sparql#dataset")
-    for graph in snapshot.graphs if snapshot else []:
+    for graph in [*snapshot.graphs, *snapshot.archived_graphs] if snapshot else []:
         node = ox.BlankNode()
         triples.append(ox.Triple(dataset, ox.NamedNode(sd + "namedGraph"), node))
         triples.append(ox.Triple(node, ox.NamedNode(sd + "name"), ox.NamedNode(graph)))

@@ -125,7 +125,9 @@ def void_graph(releases: dict, minter: Minter) -> Graph:
 
 
 def _download(minter: Minter, release: dict, suffix: str) -> str:
-    return minter.download(release["series"], release["edition"], release["stem"] + suffix)
+    return minter.download(
+        release["series"], release["edition"], release["stem"] + suffix, release["revision"]
+    )
 
 
 def _latest_per_series(releases: list[dict]) -> dict[str, dict]:

@@ -184,7 +184,7 @@ def dataset_metadata(
         add((activity, RDFS.comment, Literal(check, lang="en")))
 
     for item in distributions:
-        node = URIRef(minter.download(spec.series, spec.edition, item.filename))
+        node = URIRef(minter.download(spec.series, spec.edition, item.filename, revision.number))
         add((dataset, DCAT.distribution, node))
         add((node, RDF.type, DCAT.Distribution))
         add((node, DCTERMS.title, Literal(item.title, lang="en")))

@@ -261,6 +261,7 @@ def build_release(
         "derived_from": spec.derived_from,
         "method": minter.method(built.method),
         "structure": shape.structure,
+        "component_scheme": shape.component_scheme,
         "history": _history(current, revision, shape.dataset, started),
     }
     prospective = {**registry.releases, spec.name: record}

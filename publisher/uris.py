@@ -94,8 +94,11 @@ class Minter:
     def source(self, path: str) -> str:
         return f"{self.base}id/source/{path}"
 
-    def download(self, series: str, edition: str, filename: str) -> str:
-        return f"{self.base}downloads/{series}/{edition}/{filename}"
+    def download(self, series: str, edition: str, filename: str, revision: int = 1) -> str:
+        """Each revision's files have their own URLs: a correction never changes what a link returns."""
+        if revision == 1:
+            return f"{self.base}downloads/{series}/{edition}/{filename}"
+        return f"{self.base}downloads/{series}/{edition}/revision/{revision}/{filename}"
 
     def measure(self, name: str) -> str:
         return f"{self.base}def/measure/{name}"

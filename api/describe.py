@@ -1,0 +1,125 @@
+"""What the published store says about one URI: the triples a dereference returns.
+
+A description is the resource's concise bounded description (its triples, following blank nodes),
+from every graph of the snapshot, replaced revisions included (so that they resolve for ever), plus
+the members a reader expects on the same page: the terms of a hash-IRI document, the concepts of a
+scheme, the editions of a series. Lookups are index scans on the subject, bounded by ``MAX_TRIPLES``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from functools import cached_property
+from itertools import islice
+
+import pyoxigraph as ox
+
+from publisher.store import Snapshot
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+IN_SCHEME = ox.NamedNode("http://www.w3.org/2004/02/skos/core#inScheme")
+IN_SERIES = ox.NamedNode("http://www.w3.org/ns/dcat#inSeries")
+LABELS = tuple(
+    ox.NamedNode(p)
+    for p in (
+        "http://www.w3.org/2004/02/skos/core#prefLabel",
+        "http://www.w3.org/2000/01/rdf-schema#label",
+        "http://purl.org/dc/terms/title",
+        "http://xmlns.com/foaf/0.1/name",
+    )
+)
+MEMBER_LINKS = (IN_SCHEME, IN_SERIES)  # members shown with what they belong to
+MAX_TRIPLES = 50_000
+
+
+class Described:
+    """The store of one snapshot, opened read-only, with the lookups dereferencing needs."""
+
+    def __init__(self, snapshot: Snapshot):
+        self.snapshot = snapshot
+        self.store = ox.Store.read_only(str(snapshot.path))
+
+    def triples(self, iri: str) -> list[ox.Triple]:
+        """The description of ``iri``: empty when nothing is said about it."""
+        subject = ox.NamedNode(iri)
+        found: dict[ox.Triple, None] = {}
+        self._bounded(subject, found)
+        if not found:
+            return []
+        for member in self.hash_members(iri):
+            self._bounded(ox.NamedNode(member), found)
+        for link in MEMBER_LINKS:
+            for quad in islice(self.store.quads_for_pattern(None, link, subject), MAX_TRIPLES):
+                found.setdefault(ox.Triple(quad.subject, quad.predicate, quad.object))
+                for label in LABELS:
+                    for labelled in self.store.quads_for_pattern(quad.subject, label, None):
+                        found.setdefault(ox.Triple(labelled.subject, labelled.predicate, labelled.object))
+        return list(found)
+
+    def _bounded(self, subject: ox.NamedNode | ox.BlankNode, found: dict) -> None:
+        """Add the subject's triples, following blank nodes, up to MAX_TRIPLES."""
+        pending = [subject]
+        while pending and len(found) < MAX_TRIPLES:
+            node = pending.pop()
+            for quad in islice(self.store.quads_for_pattern(node, None, None), MAX_TRIPLES):
+                triple = ox.Triple(quad.subject, quad.predicate, quad.object)
+                if triple in found:
+                    continue
+                found[triple] = None
+                if isinstance(quad.object, ox.BlankNode):
+                    pending.append(quad.object)
+
+    def exists(self, iri: str) -> bool:
+        return next(iter(self.store.quads_for_pattern(ox.NamedNode(iri), None, None)), None) is not None
+
+    def hash_members(self, document: str) -> list[str]:
+        return self._hash_documents.get(document, [])
+
+    @cached_property
+    def _hash_documents(self) -> dict[str, list[str]]:
+        """Document IRI → its '#' terms, over the small graphs (vocabulary and catalogue)."""
+        documents: dict[str, list[str]] = {}
+        small = [g for g in self.snapshot.graphs if g.endswith(("/graph/vocabulary", "/graph/catalog"))]
+        for graph in small:
+            for quad in self.store.quads_for_pattern(None, RDF_TYPE, None, ox.NamedNode(graph)):
+                if isinstance(quad.subject, ox.NamedNode) and "#" in quad.subject.value:
+                    document = quad.subject.value.split("#", 1)[0]
+                    documents.setdefault(document, [])
+                    if quad.subject.value not in documents[document]:
+                        documents[document].append(quad.subject.value)
+        return documents
+
+    def labels(self, iris: Iterable[str]) -> dict[str, str]:
+        """A human label for each IRI that has one (English preferred)."""
+        labels: dict[str, str] = {}
+        for iri in set(iris):
+            best = None
+            for predicate in LABELS:
+                for quad in self.store.quads_for_pattern(ox.NamedNode(iri), predicate, None):
+                    value = quad.object
+                    if isinstance(value, ox.Literal) and (best is None or value.language == "en"):
+                        best = value.value
+                if best is not None:
+                    break
+            if best is not None:
+                labels[iri] = best
+        return labels
+
+
+class DescribedSnapshots:
+    """One read-only store handle per published snapshot, reopened when a build publishes."""
+
+    def __init__(self, snapshots):
+        self.snapshots = snapshots
+        self._lock = threading.Lock()
+        self._current: Described | None = None
+
+    def current(self) -> Described | None:
+        snapshot = self.snapshots.current()
+        if snapshot is None:
+            return None
+        with self._lock:
+            if self._current is None or self._current.snapshot.path != snapshot.path:
+                self._current = Described(snapshot)
+            return self._current
