@@ -8,7 +8,12 @@ from .formats import GRAPH_FORMATS, SELECT_FORMATS
 
 FORMAT_ALIASES = {
     "json": ("application/sparql-results+json", "application/ld+json"),
-    "xml": ("application/sparql-results+xml", None),
+    "xml": ("application/sparql-results+xml", "application/rdf+xml"),
+    "rdfxml": (None, "application/rdf+xml"),
+    "rdf": (None, "application/rdf+xml"),
+    "rdf+xml": (None, "application/rdf+xml"),
+    "json-ld": (None, "application/ld+json"),
+    "n3": (None, "text/turtle"),  # Turtle is N3
     "csv": ("text/csv", None),
     "tsv": ("text/tab-separated-values", None),
     "turtle": (None, "text/turtle"),

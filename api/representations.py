@@ -1,6 +1,6 @@
 """Content negotiation for dereferenced URIs: which representation, from a suffix or Accept.
 
-A suffix (``.ttl``, ``.jsonld``, ``.nt``, ``.html``, ``.csv``) names a representation and overrides
+A suffix (``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``, ``.html``, ``.csv``) names a representation and overrides
 Accept, so that a representation has its own URL to link and cite; without one, Accept decides, and
 a browser (or a client that accepts anything) gets HTML.
 """
@@ -28,10 +28,11 @@ REPRESENTATIONS = {
         Representation("ttl", "text/turtle", "Turtle", ox.RdfFormat.TURTLE),
         Representation("jsonld", "application/ld+json", "JSON-LD", ox.RdfFormat.JSON_LD),
         Representation("nt", "application/n-triples", "N-Triples", ox.RdfFormat.N_TRIPLES),
+        Representation("rdf", "application/rdf+xml", "RDF/XML", ox.RdfFormat.RDF_XML),
         Representation("csv", "text/csv", "CSV"),
     )
 }
-RDF_SUFFIXES = ("html", "ttl", "jsonld", "nt")
+RDF_SUFFIXES = ("html", "ttl", "jsonld", "nt", "rdf")
 ALIASES = {"application/json": "jsonld", "text/plain": "nt", "application/xhtml+xml": "html"}
 
 

@@ -13,8 +13,8 @@ from functools import cache
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, XSD
 
-from . import uris
-from .metadata import DCAT
+from . import __version__, uris
+from .metadata import DCAT, software_agent
 from .paths import SHAPES_DIR
 from .uris import Minter
 
@@ -64,6 +64,7 @@ def catalog_graph(releases: dict, minter: Minter, publisher: tuple[str, str]) ->
             add((node, DCAT.servesDataset, URIRef(release["dataset"])))
 
     sources: dict[str, dict] = {}
+    versions: set[str] = set()
     for release in current:
         series = URIRef(minter.series(release["series"]))
         edition = URIRef(minter.edition(release["series"], release["edition"]))
@@ -80,6 +81,7 @@ def catalog_graph(releases: dict, minter: Minter, publisher: tuple[str, str]) ->
                 add((URIRef(record["dataset"]), DCTERMS.isReplacedBy, URIRef(record["replaced_by"])))
             for source in record.get("sources", []):
                 sources[source["path"]] = source
+            versions.add(record.get("software", __version__))
     for series_name, latest in _latest_per_series(current).items():
         add((URIRef(minter.series(series_name)), DCAT.last, URIRef(latest["dataset"])))
 
@@ -92,6 +94,11 @@ def catalog_graph(releases: dict, minter: Minter, publisher: tuple[str, str]) ->
             add((entity, DCTERMS.creator, Literal(source["publisher"])))
         if source["url"]:
             add((entity, DCAT.landingPage, URIRef(source["url"])))
+    for version in sorted(versions):  # the software every build names in prov:wasAssociatedWith
+        software = URIRef(software_agent(version))
+        add((software, RDF.type, PROV.SoftwareAgent))
+        add((software, RDFS.label, Literal(f"localindex {version}")))
+        add((software, DCAT.version, Literal(version)))
     graph += void_graph(releases, minter)
     return graph
 

@@ -172,11 +172,7 @@ def dataset_metadata(
     add((activity, PROV.startedAtTime, Literal(build.started.isoformat(), datatype=XSD.dateTime)))
     add((activity, PROV.endedAtTime, Literal(build.ended.isoformat(), datatype=XSD.dateTime)))
     add((activity, li.configSha256, Literal(build.config_sha256)))
-    software = URIRef(f"https://pypi.org/project/localindex/{__version__}")
-    add((activity, PROV.wasAssociatedWith, software))
-    add((software, RDF.type, PROV.SoftwareAgent))
-    add((software, RDFS.label, Literal(f"localindex {__version__}")))
-    add((software, DCAT.version, Literal(__version__)))
+    add((activity, PROV.wasAssociatedWith, URIRef(software_agent(__version__))))  # described in the catalogue
     add((activity, li.softwareSha256, Literal(build.software_sha256)))
     add((activity, PROV.qualifiedAssociation, _association(graph, minter.method(method))))
     add((activity, PROV.generated, dataset))
@@ -195,6 +191,10 @@ def dataset_metadata(
 
     _structure(graph, spec, shape, minter)
     return graph
+
+
+def software_agent(version: str) -> str:
+    return f"https://pypi.org/project/localindex/{version}"
 
 
 def _association(graph: Graph, method: str) -> BNode:

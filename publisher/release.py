@@ -244,6 +244,7 @@ def build_release(
         "issued": revision.issued,
         "replaces": revision.replaces,
         "content": content,
+        "software": __version__,
         "sources": [vars(source) for source in sources],
         # What the API needs to describe and query the release without parsing its RDF.
         "series": spec.series,

@@ -103,8 +103,8 @@ class Server:
         return output
 
 
-def start_server(tmp_path: Path, settings: Settings, **overrides) -> Server:
-    port = free_port()
+def start_server(tmp_path: Path, settings: Settings, port: int | None = None, **overrides) -> Server:
+    port = port or free_port()
     config = settings_file(tmp_path, var_dir=str(settings.var_dir), port=port, **overrides)
     assert load_settings(config).var_dir == settings.var_dir
     return Server(config, port)
