@@ -124,8 +124,7 @@ def void_graph(releases: dict, minter: Minter) -> Graph:
         add((subset, VOID.triples, Literal(release["triples"], datatype=XSD.integer)))
         add((subset, VOID.entities, Literal(release["observations"], datatype=XSD.integer)))
         add((subset, VOID["class"], URIRef(uris.QB + "Observation")))
-        add((subset, VOID.uriSpace, Literal(f"{release['dataset']}/obs/")))
-        add((subset, VOID.sparqlEndpoint, URIRef(minter.sparql_endpoint)))
+        add((subset, VOID.uriSpace, Literal(f"{release['dataset']}/obs/")))  # its endpoint: in its metadata
         add((subset, VOID.dataDump, URIRef(_download(minter, release, ".nt.gz"))))
     add((whole, VOID.triples, Literal(total, datatype=XSD.integer)))
     return graph
