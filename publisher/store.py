@@ -61,6 +61,12 @@ class Registry:
         self.state.setdefault("vocabulary", {})
         self.state.setdefault("catalog", {})
         self.state.setdefault("generation", 0)
+        for name, record in self.releases.items():  # registered before the catalogue existed
+            series, edition = name.split("/", 1)
+            record.setdefault("series", series)
+            record.setdefault("edition", edition)
+            record.setdefault("series_title", record.get("title", name))
+            record.setdefault("sources", [])
 
     @property
     def releases(self) -> dict:
