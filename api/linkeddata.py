@@ -410,7 +410,7 @@ def _examples(name: str, release: dict, current: bool) -> list[dict]:
         },
     ]
     if current:
-        rest = f"{minter.rest_api}/observations?{urlencode({'dataset': name, 'limit': 10})}"
+        rest = f"{minter.rest_api}/observations?{urlencode({'dataset': name, 'per_page': 10})}"
         examples.insert(
             1, {"title": "REST: ten observations (JSON)", "command": f"curl '{rest}'", "href": rest}
         )

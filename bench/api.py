@@ -77,6 +77,43 @@ def main() -> None:
         f"baseline: SPARQL average score of the {POSTED:,} LSOAs (store on disk)", sparql_median, sparql_p95
     )
     print(f"ratio SPARQL / REST (IMD only, medians): {sparql_median / rest_median:.1f}x")
+    dereferencing(client, store, snapshot)
+
+
+def dereferencing(client, store: ox.Store, snapshot) -> None:
+    """Linked-data lookups, with the bare store lookup and serialisation of one observation as the
+    ceiling in the same run."""
+    release = snapshot.releases["imd-lsoa/2019"]
+    observation = f"{release['dataset']}/obs/E01000027/2019/imd/score"
+    base = observation.split("/data/", 1)[0]
+
+    def path(uri: str) -> str:
+        return uri[len(base) :]
+
+    pages = [
+        ("observation, Turtle", path(observation), "text/turtle"),
+        ("observation, HTML page", path(observation), "text/html"),
+        ("edition imd-lsoa/2019, JSON-LD", path(release["dataset"]), "application/ld+json"),
+        ("edition imd-lsoa/2019, HTML page", path(release["dataset"]), "text/html"),
+        ("area page, an LSOA (every dataset at its level)", "/area/E01000027", "text/html"),
+        ("catalogue, Turtle", "/catalog", "text/turtle"),
+    ]
+    for what, url, accept in pages:
+        headers = {"Accept": accept}
+        assert client.get(url, headers=headers).status_code == 200, url
+        report(f"GET {what}", *timed(lambda u=url, h=headers: client.get(u, headers=h), 30))
+
+    def bare():
+        triples = [
+            ox.Triple(q.subject, q.predicate, q.object)
+            for q in store.quads_for_pattern(ox.NamedNode(observation), None, None)
+        ]
+        return ox.serialize(triples, format=ox.RdfFormat.TURTLE)
+
+    bare_median, bare_p95 = timed(bare, 30)
+    report("baseline: bare pyoxigraph lookup + Turtle of the observation", bare_median, bare_p95)
+    served, _ = timed(lambda: client.get(path(observation), headers={"Accept": "text/turtle"}), 30)
+    print(f"ratio served / bare (observation Turtle, medians): {served / bare_median:.1f}x")
 
 
 if __name__ == "__main__":
