@@ -67,6 +67,8 @@ class Registry:
             record.setdefault("edition", edition)
             record.setdefault("series_title", record.get("title", name))
             record.setdefault("sources", [])
+            record.setdefault("period", "")
+            record.setdefault("revision", 1)
 
     @property
     def releases(self) -> dict:
