@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.route("/")
     def home():
         snapshot = app.extensions["localindex_snapshots"].current()
-        minter = Minter(settings.base_uri)
+        minter = Minter.of(settings)
         releases = [
             {
                 "name": name,

@@ -48,7 +48,7 @@ def release_files(directory: Path) -> dict[str, Path]:
 @blueprint.route("/downloads/")
 def index():
     snapshot = current_app.extensions["localindex_snapshots"].current()
-    minter = Minter(current_app.config["LOCALINDEX_SETTINGS"].base_uri)
+    minter = Minter.of(current_app.config["LOCALINDEX_SETTINGS"])
     return jsonify(
         {
             name: download_urls(minter, release)

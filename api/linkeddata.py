@@ -49,7 +49,7 @@ def _settings():
 
 
 def _minter() -> Minter:
-    return Minter(_settings().base_uri)
+    return Minter.of(_settings())
 
 
 def _described():
@@ -77,6 +77,8 @@ def dereference(path: str):
     path, suffix = split_suffix(f"{prefix}/{path}")
     minter, described = _minter(), _described()
     parts = path.split("/")
+    if prefix == "def" and minter.defs != minter.base:  # shared definitions are served where they live
+        return redirect(_with_suffix(minter.defs + path, suffix), code=301)
     if prefix == "data" and len(parts) == 3 and parts[2] == "latest":
         return _latest(parts[1], suffix)
     if prefix == "data" and len(parts) == 5 and parts[3] == "revision" and parts[4] == "1":
@@ -305,7 +307,7 @@ def _observation_page(iri: str, triples, labeller: Labeller, name: str, release:
     value = literal(triples, iri, [measure.uri]) if measure else None
     tail = iri.rsplit("/obs/", 1)[1]
     area_code, period, component, notation = tail.split("/")
-    ranks = {m for m, d in vocabulary_measures(minter.base).items() if d.rank_of}
+    ranks = {m for m, d in vocabulary_measures(minter.defs).items() if d.rank_of}
     words_text = ""
     if value is not None:
         words_text = words(

@@ -166,7 +166,7 @@ def number_text(value: float, unit: str) -> str:
 
 def area_rows(table: pd.DataFrame, release: dict, minter: Minter, labels: dict[str, str]) -> list[dict]:
     """One row per observation of an area in one release, explained in words."""
-    ranks = {m for m, d in vocabulary_measures(minter.base).items() if d.rank_of}
+    ranks = {m for m, d in vocabulary_measures(minter.defs).items() if d.rank_of}
     scheme = release.get("component_scheme", "")
     rows = []
     for row in table.itertuples(index=False):

@@ -59,7 +59,7 @@ def _tables() -> PublishedTables:
 
 
 def _minter() -> Minter:
-    return Minter(current_app.config["LOCALINDEX_SETTINGS"].base_uri)
+    return Minter.of(current_app.config["LOCALINDEX_SETTINGS"])
 
 
 @blueprint.route("/openapi.json")

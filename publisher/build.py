@@ -29,7 +29,7 @@ def build_all(
     with build_lock(settings):
         store = WritableStore(settings)
         registry = Registry(settings)
-        minter = Minter(settings.base_uri)
+        minter = Minter.of(settings)
         publisher = (settings.publisher_name, settings.publisher_uri)
         if ensure_vocabulary(store, registry, minter):
             registry.save()

@@ -23,7 +23,7 @@ VALIDATION_GRAPH = "urn:localindex:validation"
 def validate_release(
     directory: Path, specs: list[DatasetSpec], settings: Settings, full: bool = False
 ) -> Report:
-    minter = Minter(settings.base_uri)
+    minter = Minter.of(settings)
     spec, revision = _spec_of(directory, specs, minter)
     stem = f"{spec.series}-{spec.edition}"
     report = Report(f"{spec.name} ({directory})")

@@ -17,6 +17,9 @@ class Settings:
     """Everything a deployment may change. Defaults serve the bundled data on loopback."""
 
     base_uri: str = "http://127.0.0.1:8080/"
+    # Where the shared /def/ terms live. Councils that federate set the same value, so that a
+    # measure, dimension or concept is one URI across all of them (DESIGN.md §3). Default: base_uri.
+    definitions_base: str = ""
     var_dir: Path = ROOT / "var"
     datasets_file: Path = ROOT / "data" / "datasets.toml"
     publisher_name: str = "localindex"
@@ -31,6 +34,10 @@ class Settings:
     query_memory_mb: int = 4096
     query_result_max_bytes: int = 100_000_000
     shacl_sample_areas: int = 25
+
+    @property
+    def definitions(self) -> str:
+        return self.definitions_base or self.base_uri
 
     @property
     def store_dir(self) -> Path:
@@ -78,6 +85,7 @@ def _read_toml(path: Path) -> dict:
         raise ValueError(f"{path}: unknown setting(s) in [localindex]: {', '.join(unknown)}")
     for key in _PATH_FIELDS & raw.keys():
         raw[key] = (path.parent / raw[key]).resolve()
-    if not str(raw.get("base_uri", "/")).endswith("/"):
-        raise ValueError(f"{path}: base_uri must end with '/'")
+    for key in ("base_uri", "definitions_base"):
+        if not str(raw.get(key, "/") or "/").endswith("/"):
+            raise ValueError(f"{path}: {key} must end with '/'")
     return raw

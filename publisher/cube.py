@@ -45,13 +45,13 @@ class CubeShape:
 
     @classmethod
     def of(cls, spec: DatasetSpec, minter: Minter, component_dimension: str, revision: int = 1):
-        graph = vocabulary_graph(minter.base)
+        graph = vocabulary_graph(minter.defs)
         code_list = graph.value(URIRef(minter.dimension(component_dimension)), QB_CODE_LIST)
         if code_list is None:
             raise LookupError(f"dimension {component_dimension!r} has no qb:codeList in vocab/")
         measures = {m: minter.measure(m) for m in spec.measures}
         datatypes = {}
-        described = vocabulary_measures(minter.base)
+        described = vocabulary_measures(minter.defs)
         ranks = frozenset(m for m in measures if m in described and described[m].rank_of)
         for notation, iri in measures.items():
             found = graph.value(URIRef(iri), RDFS.range)

@@ -102,7 +102,7 @@ def _member(path: Path, number: int, entry: dict) -> Member:
         if not member.allows(getattr(member, name)):
             raise HubConfigError(f"{where}: {name} {getattr(member, name)!r} is not under base_uri {base!r}")
     if not member.series:
-        raise HubConfigError(f"{where}: series: list the series to harvest, e.g. series = [\"imd-lsoa\"]")
+        raise HubConfigError(f'{where}: series: list the series to harvest, e.g. series = ["imd-lsoa"]')
     return member
 
 

@@ -79,6 +79,7 @@ def config_parts(spec: DatasetSpec, settings: Settings, only_areas) -> dict:
     return {
         "spec": {k: v for k, v in vars(spec).items() if k not in ("root", "source")},
         "base_uri": settings.base_uri,
+        "definitions": settings.definitions,
         "publisher": [settings.publisher_name, settings.publisher_uri],
         "only_areas": sorted(only_areas) if only_areas is not None else None,
     }
@@ -120,8 +121,8 @@ def next_revision(current: dict | None, content: str, today: str) -> Revision:
 
 def vocabulary_graph_content(minter: Minter) -> tuple[str, bytes]:
     """The vocabulary graph's N-Triples (vocab/*.ttl) and their key."""
-    content = vocabulary_ntriples(minter.base)
-    return hashlib.sha256(minter.base.encode() + content).hexdigest(), content
+    content = vocabulary_ntriples(minter.defs)
+    return hashlib.sha256(minter.defs.encode() + content).hexdigest(), content
 
 
 def ensure_vocabulary(store: WritableStore, registry: Registry, minter: Minter) -> bool:
@@ -144,7 +145,7 @@ def build_release(
     full_shacl: bool = False,
     progress: Callable[[str], None] = print,
 ) -> Outcome:
-    minter = Minter(settings.base_uri)
+    minter = Minter.of(settings)
     clock = StepClock(progress, spec.name)
     checksums = {path: sha256_of(path) for path in spec.input_files()}
     key = release_key(spec, settings, checksums, only_areas)
@@ -267,7 +268,7 @@ def build_release(
     }
     prospective = {**registry.releases, spec.name: record}
     catalog = catalog_graph(prospective, minter, (settings.publisher_name, settings.publisher_uri))
-    shapes = catalog_shapes(minter.base)
+    shapes = catalog_shapes(minter.defs)
     rules = sorted({str(m).split(":")[0] for m in shapes.objects(None, SH.message)})
     report.extend("catalogue", rules, check_shacl(described["metadata"] + catalog, shapes))
     clock.step("catalogue profile")
@@ -332,7 +333,7 @@ def check_release_graph(
 ) -> None:
     """SHACL and SPARQL layers over a release staged in an in-memory store (5x faster than on disk)."""
     staged.load(
-        vocabulary_ntriples(minter.base),
+        vocabulary_ntriples(minter.defs),
         format=ox.RdfFormat.N_TRIPLES,
         to_graph=ox.NamedNode(minter.vocabulary_graph),
     )

@@ -71,7 +71,7 @@ class _ShapeBuilder:
 def dataset_shapes(spec: DatasetSpec, shape: CubeShape, minter: Minter) -> Graph:
     graph = Graph()
     build = _ShapeBuilder(graph, shape.dataset)
-    concepts = scheme_concepts(minter.base, shape.component_scheme)
+    concepts = scheme_concepts(minter.defs, shape.component_scheme)
     component_dim = shape.component_dimension
 
     dimensions = [uris.REF_AREA, uris.REF_PERIOD, component_dim, uris.QB + "measureType"]

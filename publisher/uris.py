@@ -53,9 +53,20 @@ def check_segment(value: str, what: str) -> str:
 
 @dataclass(frozen=True)
 class Minter:
-    """URIs under the configured base (which ends with '/')."""
+    """URIs under the configured base (which ends with '/'); shared definitions under ``definitions``
+    (default: the base), which federating publishers set to one common value."""
 
     base: str
+    definitions: str = ""
+
+    @classmethod
+    def of(cls, settings) -> Minter:
+        return cls(settings.base_uri, settings.definitions)
+
+    @property
+    def defs(self) -> str:
+        """The base that vocab/'s relative IRIs (all under def/) resolve against."""
+        return self.definitions or self.base
 
     def series(self, series: str) -> str:
         return f"{self.base}data/{series}"
@@ -101,19 +112,19 @@ class Minter:
         return f"{self.base}downloads/{series}/{edition}/revision/{revision}/{filename}"
 
     def measure(self, name: str) -> str:
-        return f"{self.base}def/measure/{name}"
+        return f"{self.defs}def/measure/{name}"
 
     def dimension(self, name: str) -> str:
-        return f"{self.base}def/dimension/{name}"
+        return f"{self.defs}def/dimension/{name}"
 
     def concept(self, scheme: str, notation: str) -> str:
-        return f"{self.base}def/concept/{scheme}/{notation}"
+        return f"{self.defs}def/concept/{scheme}/{notation}"
 
     def method(self, name: str) -> str:
-        return f"{self.base}def/method/{name}"
+        return f"{self.defs}def/method/{name}"
 
     def ontology(self, term: str) -> str:
-        return f"{self.base}def/ontology/{term}"
+        return f"{self.defs}def/ontology/{term}"
 
     @property
     def vocabulary_graph(self) -> str:

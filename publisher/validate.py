@@ -77,7 +77,7 @@ def check_table(
 ) -> list[Finding]:
     """Tabular rules over the tidy table, vectorised; offending observations named by URI."""
     findings: list[Finding] = []
-    concepts = {c.notation: c for c in scheme_concepts(minter.base, shape.component_scheme)}
+    concepts = {c.notation: c for c in scheme_concepts(minter.defs, shape.component_scheme)}
 
     def flag(rule: str, message: str, mask: pd.Series) -> None:
         if mask.any():
@@ -244,7 +244,7 @@ def check_sparql(
     default_graph = [ox.NamedNode(g) for g in graphs]
 
     def run(check: Check) -> Finding | None:
-        solutions = store.query(check.bind(constants), base_iri=minter.base, default_graph=default_graph)
+        solutions = store.query(check.bind(constants), base_iri=minter.defs, default_graph=default_graph)
         focus, count = [], 0
         for solution in solutions:
             count += 1

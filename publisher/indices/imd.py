@@ -26,7 +26,7 @@ SCORE_DECIMALS = 4
 
 def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None) -> BuiltTable:
     """Build the tidy table; ``only_areas`` restricts output to some LSOAs (fixtures, previews)."""
-    concepts = {c.notation: c for c in scheme_concepts(minter.base, "imd")}
+    concepts = {c.notation: c for c in scheme_concepts(minter.defs, "imd")}
     unknown = [c for c in spec.components if c not in concepts]
     if unknown:
         raise ValueError(f"{spec.name}: components not in the IMD scheme: {', '.join(unknown)}")

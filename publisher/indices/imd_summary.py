@@ -38,7 +38,7 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
     geography = Geography.load(spec.root)
     grouping = _grouping(spec, lsoa.areas, geography)
     pieces = grouping.merge(values, on="lsoa")
-    concepts = {c.notation: c for c in scheme_concepts(minter.base, "imd")}
+    concepts = {c.notation: c for c in scheme_concepts(minter.defs, "imd")}
 
     frames = []
     for component in spec.components:
