@@ -30,7 +30,6 @@ def build_all(
         store = WritableStore(settings)
         registry = Registry(settings)
         minter = Minter.of(settings)
-        publisher = (settings.publisher_name, settings.publisher_uri)
         if ensure_vocabulary(store, registry, minter):
             registry.save()
             progress("vocabulary graph loaded from vocab/")
@@ -52,20 +51,28 @@ def build_all(
             if outcome.status == "failed" and outcome.report is not None:
                 progress(outcome.report.render())
             outcomes.append(outcome)
-        _, vocabulary = vocabulary_graph_content(minter)
-        catalog_key, catalog = catalog_ntriples(registry.releases, minter, publisher)
-        if registry.state["catalog"].get("key") != catalog_key:
-            store.replace_graph(minter.catalog_graph, catalog)
-            registry.state["catalog"] = {"graph": minter.catalog_graph, "key": catalog_key}
-            registry.save()
-            progress("catalogue graph updated")
-        small_graphs = {minter.vocabulary_graph: vocabulary, minter.catalog_graph: catalog}
-        changed = store.sync(registry, small_graphs, progress)
-        snapshot = current_snapshot(settings)
-        if changed or snapshot is None or snapshot.manifest.get("generation") != registry.generation_name:
-            path = store.snapshot(registry)
-            progress(f"published snapshot {path.name}")
+        publish_snapshot(settings, store, registry, progress)
     for outcome in outcomes:
         if outcome.superseded is not None:  # no longer in the live snapshot
             shutil.rmtree(outcome.superseded, ignore_errors=True)
     return outcomes
+
+
+def publish_snapshot(settings: Settings, store: WritableStore, registry: Registry, progress) -> None:
+    """Bring the catalogue graph and the store in line with the registry, then publish a snapshot
+    if anything changed (called under the build lock, by builds and by a hub's harvest)."""
+    minter = Minter.of(settings)
+    _, vocabulary = vocabulary_graph_content(minter)
+    publisher = (settings.publisher_name, settings.publisher_uri)
+    catalog_key, catalog = catalog_ntriples(registry.releases, minter, publisher)
+    if registry.state["catalog"].get("key") != catalog_key:
+        store.replace_graph(minter.catalog_graph, catalog)
+        registry.state["catalog"] = {"graph": minter.catalog_graph, "key": catalog_key}
+        registry.save()
+        progress("catalogue graph updated")
+    small_graphs = {minter.vocabulary_graph: vocabulary, minter.catalog_graph: catalog}
+    changed = store.sync(registry, small_graphs, progress)
+    snapshot = current_snapshot(settings)
+    if changed or snapshot is None or snapshot.manifest.get("generation") != registry.generation_name:
+        path = store.snapshot(registry)
+        progress(f"published snapshot {path.name}")

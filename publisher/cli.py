@@ -166,5 +166,52 @@ def spi_diagnose(settings, dataset: str) -> None:
             click.echo(f"omitted: {component.id}: {component.omitted}")
 
 
+@main.command()
+@click.argument("query")
+@click.option(
+    "--config",
+    "hub_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Hub configuration (hub.toml) listing the member councils.",
+)
+@click.option("--member", "member_ids", multiple=True, help="Query only this member id (repeatable).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Seconds to wait for all members (default: the hub's timeout_s).",
+)
+@click.option("--format", "output", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+def query(
+    query: str, hub_path: Path, member_ids: tuple[str, ...], timeout: float | None, output: str
+) -> None:
+    """Run one SELECT QUERY (text, or @file.rq) on the hub members' endpoints; print one merged table.
+
+    Relative IRIs such as <def/measure/rank> resolve against each member's own base_uri. A member
+    that fails is reported on stderr; exit 0 if all answered, 2 if some failed, 1 if none answered.
+    """
+    from .federated_query import QueryRefused, federated_select, to_csv, to_json
+    from .hub import HubConfig, HubConfigError
+
+    if query.startswith("@"):
+        try:
+            query = Path(query[1:]).read_text(encoding="utf-8")
+        except OSError as error:
+            raise click.ClickException(f"cannot read the query file {query[1:]}: {error.strerror}") from None
+    try:
+        hub = HubConfig.load(hub_path)
+        members = [hub.member(i) for i in dict.fromkeys(member_ids)] if member_ids else list(hub.members)
+        result = federated_select(
+            members, query, timeout or hub.timeout_s, max_bytes=int(hub.max_download_mb * 1_000_000)
+        )
+    except (HubConfigError, QueryRefused) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(to_json(result) if output == "json" else to_csv(result), nl=False)
+    for member_id, outcome in result.failed.items():
+        click.echo(f"member {member_id}: {outcome.error}", err=True)
+    sys.exit(result.exit_status)
+
+
 if __name__ == "__main__":
     main()

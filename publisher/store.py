@@ -74,9 +74,14 @@ class Registry:
     def releases(self) -> dict:
         return self.state["releases"]
 
+    @property
+    def harvested(self) -> dict:
+        """A hub's copies of member releases, by 'member/series/edition' (publisher/federate.py)."""
+        return self.state.setdefault("harvested", {})
+
     def graphs(self) -> list[str]:
         """The graphs SPARQL's default graph unites: current revisions, vocabulary and catalogue."""
-        graphs = [r["graph"] for r in self.releases.values()]
+        graphs = [r["graph"] for r in [*self.releases.values(), *self.harvested.values()]]
         graphs += [self.state[small]["graph"] for small in ("vocabulary", "catalog") if self.state[small]]
         return sorted(graphs)
 
@@ -86,10 +91,11 @@ class Registry:
         return sorted(h["graph"] for r in self.releases.values() for h in r.get("history", []))
 
     def release_files(self) -> dict[str, Path]:
-        """Graph → N-Triples file of every release the store must hold, current and replaced."""
+        """Graph → N-Triples file of every release the store must hold: current, replaced, harvested."""
         records = [
             *self.releases.values(),
             *(h for r in self.releases.values() for h in r.get("history", [])),
+            *self.harvested.values(),
         ]
         return {r["graph"]: Path(r["dir"]) / f"{r['stem']}.nt.gz" for r in records}
 
@@ -175,6 +181,7 @@ class WritableStore:
             "graphs": registry.graphs(),
             "archived_graphs": registry.archived_graphs(),
             "releases": registry.releases,
+            "harvested": registry.harvested,
             "generation": name,
         }
         write_json_atomically(snapshots / f"{name}.json", manifest)

@@ -233,18 +233,39 @@ def check_sparql(
     store: ox.Store, graphs: list[str], spec: DatasetSpec, shape: CubeShape, minter: Minter
 ) -> tuple[list[str], list[Finding]]:
     """Run every shapes/checks/*.rq over the union of ``graphs``; return (rules run, findings)."""
-    area_pattern = "^" + re.escape(uris.GEOGRAPHY) + spec.area_code_pattern.lstrip("^")
-    constants = {
-        "dataset": f"<{shape.dataset}>",
-        "universe": str(spec.ranking_universe),
-        "areaList": f"<{shape.area_list}>",
+    constants = check_constants(
+        shape.dataset,
+        spec.ranking_universe,
+        shape.area_list,
+        spec.area_code_pattern,
+        shape.component_dimension,
+    )
+    return run_sparql_checks(store, graphs, constants, minter.defs)
+
+
+def check_constants(
+    dataset: str, universe: int, area_list: str, area_code_pattern: str, component_dimension: str
+) -> dict[str, str]:
+    """The per-dataset values the checks' variables stand for."""
+    area_pattern = "^" + re.escape(uris.GEOGRAPHY) + area_code_pattern.lstrip("^")
+    return {
+        "dataset": f"<{dataset}>",
+        "universe": str(int(universe)),
+        "areaList": f"<{area_list}>",
         "areaPattern": json.dumps(area_pattern),
-        "componentDimension": f"<{shape.component_dimension}>",
+        "componentDimension": f"<{component_dimension}>",
     }
+
+
+def run_sparql_checks(
+    store: ox.Store, graphs: list[str], constants: dict[str, str], definitions: str
+) -> tuple[list[str], list[Finding]]:
+    """The checks with their variables bound, over the union of ``graphs`` (also used by the hub on
+    what it harvests); relative IRIs in the checks resolve against ``definitions``."""
     default_graph = [ox.NamedNode(g) for g in graphs]
 
     def run(check: Check) -> Finding | None:
-        solutions = store.query(check.bind(constants), base_iri=minter.defs, default_graph=default_graph)
+        solutions = store.query(check.bind(constants), base_iri=definitions, default_graph=default_graph)
         focus, count = [], 0
         for solution in solutions:
             count += 1

@@ -1,0 +1,329 @@
+"""Harvest member councils' releases into a hub (DESIGN.md §8).
+
+For each member of the hub configuration: read its DCAT catalogue, fetch the dump of each current
+release in the series the hub expects, check it with the same Data Cube checks the member's own gate
+ran (plus: it uses the hub's shared definitions, a compatible geography vintage, and makes no
+statement about anyone else's resources), and load it into its own named graph with provenance.
+A member that is down, slow, too big or sends something invalid is reported, and what the hub
+harvested from it before stays live: nothing partial is ever loaded, and a harvest publishes one
+snapshot at the end, like a build.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import urllib.error
+import urllib.request
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF
+
+from . import uris
+from .build import publish_snapshot
+from .catalog import VOID
+from .config import Settings
+from .geography import VINTAGES
+from .hub import HubConfig, Member
+from .metadata import DCAT, QB
+from .release import ensure_vocabulary, vocabulary_graph_content
+from .store import Registry, WritableStore, build_lock
+from .uris import Minter
+from .validate import check_constants, run_sparql_checks
+
+HARVEST_GRAPH = "urn:localindex:harvest"
+
+
+class HarvestError(Exception):
+    """A member's release cannot be harvested; the message says which and why."""
+
+
+@dataclass
+class MemberReport:
+    member: str
+    status: str = "ok"  # ok | failed
+    harvested: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        lines = [f"member {self.member}: {self.status}"]
+        lines += [f"  harvested {d}" for d in self.harvested]
+        lines += [f"  unchanged {d}" for d in self.unchanged]
+        lines += [f"  PROBLEM {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class Fetcher:
+    """HTTP GET of allow-listed URLs only, with a timeout, a size cap and no redirects."""
+
+    def __init__(self, timeout_s: float, max_bytes: int):
+        self.timeout_s, self.max_bytes = timeout_s, max_bytes
+        self.opener = urllib.request.build_opener(_NoRedirects, urllib.request.ProxyHandler({}))
+
+    def get(self, member: Member, url: str, accept: str) -> bytes:
+        if not member.allows(url):
+            raise HarvestError(f"{url} is not under {member.id}'s base URI {member.base_uri}: not fetched")
+        request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": "localindex-hub"})
+        try:
+            with self.opener.open(request, timeout=self.timeout_s) as response:
+                body = response.read(self.max_bytes + 1)
+        except urllib.error.HTTPError as error:
+            raise HarvestError(f"{url}: HTTP {error.code}") from None
+        except (urllib.error.URLError, OSError) as error:
+            raise HarvestError(f"{url}: {getattr(error, 'reason', error)}") from None
+        if len(body) > self.max_bytes:
+            raise HarvestError(f"{url}: larger than the hub's limit of {self.max_bytes:,} bytes")
+        return body
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, request, fp, code, message, headers, new_url):
+        raise urllib.error.HTTPError(new_url, code, f"redirect to {new_url} not followed", headers, fp)
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A current release a member's catalogue offers."""
+
+    dataset: str
+    series: str
+    edition: str
+    dump: str
+    triples: int
+
+
+def offered_releases(member: Member, catalog_turtle: bytes) -> list[Offered]:
+    """The member's current releases in the series the hub expects, from its DCAT/VoID catalogue."""
+    graph = Graph()
+    try:
+        graph.parse(data=catalog_turtle, format="turtle", publicID=member.base_uri)
+    except Exception as error:  # rdflib raises many parser types
+        raise HarvestError(f"{member.catalog}: not a Turtle catalogue ({type(error).__name__})") from None
+    offered = []
+    for catalog in graph.subjects(RDF.type, DCAT.Catalog):
+        for dataset in graph.objects(catalog, DCAT.dataset):
+            dump = graph.value(dataset, VOID.dataDump)
+            prefix = member.base_uri + "data/"
+            if dump is None or not str(dataset).startswith(prefix):
+                continue  # a series, or something not the member's own
+            series, _, edition = str(dataset)[len(prefix) :].partition("/")
+            if series in member.series:
+                triples = graph.value(dataset, VOID.triples)
+                offered.append(Offered(str(dataset), series, edition, str(dump), int(triples or 0)))
+    return sorted(offered, key=lambda o: o.dataset)
+
+
+def read_dump(body: bytes, max_bytes: int) -> bytes:
+    """Gunzip a dump, refusing more than ``max_bytes`` of N-Triples (a gzip bomb stops here)."""
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = decompressor.decompress(body, max_bytes + 1)
+    except zlib.error as error:
+        raise HarvestError(f"not a gzip file ({error})") from None
+    if len(data) > max_bytes or decompressor.unconsumed_tail:
+        raise HarvestError(f"expands beyond the hub's limit of {max_bytes:,} bytes")
+    return data
+
+
+def check_release(
+    member: Member, offered: Offered, ntriples: bytes, minter: Minter, vocabulary: bytes
+) -> list[str]:
+    """Problems with a member's release (empty when the hub may load it)."""
+    store = ox.Store()
+    try:
+        store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(HARVEST_GRAPH))
+    except SyntaxError as error:
+        return [f"not valid N-Triples: {error}"]
+    store.load(vocabulary, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(minter.vocabulary_graph))
+    graph = ox.NamedNode(HARVEST_GRAPH)
+    dataset = ox.NamedNode(offered.dataset)
+    problems = []
+
+    def value(predicate: str) -> str | None:
+        found = next(iter(store.quads_for_pattern(dataset, ox.NamedNode(predicate), None, graph)), None)
+        return None if found is None else found.object.value
+
+    if value(str(RDF.type)) is None or not any(
+        store.quads_for_pattern(dataset, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(QB.DataSet)), graph)
+    ):
+        return [f"the dump does not describe {offered.dataset} as a qb:DataSet"]
+    problems += _foreign_subjects(store, graph, member)
+    problems += _unknown_definitions(store, graph, minter)
+    level, vintage = value(minter.ontology("geographyLevel")), value(minter.ontology("geographyVintage"))
+    if level not in VINTAGES or vintage != VINTAGES[level]:
+        problems.append(f"geography {level!r} {vintage!r} is not the hub's ({level}: {VINTAGES.get(level)})")
+    structure = value(str(QB.structure))
+    dimension = _component_dimension(store, graph, structure, minter)
+    missing = [
+        name
+        for name, v in (("rankingUniverse", value(minter.ontology("rankingUniverse"))),
+                        ("areaList", value(minter.ontology("areaList"))),
+                        ("areaCodePattern", value(minter.ontology("areaCodePattern"))),
+                        ("structure", structure), ("component dimension", dimension))
+        if v is None
+    ]  # fmt: skip
+    if missing:
+        return problems + [f"the metadata lacks {', '.join(missing)}"]
+    constants = check_constants(
+        offered.dataset,
+        int(value(minter.ontology("rankingUniverse"))),
+        value(minter.ontology("areaList")),
+        value(minter.ontology("areaCodePattern")),
+        dimension,
+    )
+    _, findings = run_sparql_checks(store, [HARVEST_GRAPH, minter.vocabulary_graph], constants, minter.defs)
+    problems += [f"{f.rule}: {f.message} ({f.count} found, e.g. {', '.join(f.focus[:2])})" for f in findings]
+    return problems
+
+
+def _foreign_subjects(store: ox.Store, graph: ox.NamedNode, member: Member) -> list[str]:
+    """A member speaks only about its own resources (and the ONS areas it publishes)."""
+    foreign = set()
+    for quad in store.quads_for_pattern(None, None, None, graph):
+        subject = quad.subject
+        if isinstance(subject, ox.NamedNode) and not (
+            member.allows(subject.value) or subject.value.startswith(uris.GEOGRAPHY)
+        ):
+            foreign.add(subject.value)
+            if len(foreign) >= 3:
+                break
+    return (
+        [f"statements about resources that are not {member.id}'s: {', '.join(sorted(foreign))}"]
+        if foreign
+        else []
+    )
+
+
+def _unknown_definitions(store: ox.Store, graph: ox.NamedNode, minter: Minter) -> list[str]:
+    """Every shared definition a release uses must be one the hub defines (same /def/ terms)."""
+    used: set[str] = set()
+    for quad in store.quads_for_pattern(None, None, None, graph):
+        for node in (quad.predicate, quad.object):
+            if isinstance(node, ox.NamedNode) and node.value.startswith(minter.defs + "def/"):
+                used.add(node.value)
+    vocabulary = ox.NamedNode(minter.vocabulary_graph)
+    unknown = sorted(
+        iri
+        for iri in used
+        if not iri.startswith(minter.defs + "def/method/")  # methods: described by their publisher
+        and next(iter(store.quads_for_pattern(ox.NamedNode(iri), None, None, vocabulary)), None) is None
+    )
+    if not unknown:
+        return []
+    return [f"{len(unknown)} definition(s) the hub does not have, e.g. {', '.join(unknown[:3])}"]
+
+
+def _component_dimension(
+    store: ox.Store, graph: ox.NamedNode, structure: str | None, minter: Minter
+) -> str | None:
+    if structure is None:
+        return None
+    component, dimension = ox.NamedNode(str(QB.component)), ox.NamedNode(str(QB.dimension))
+    for spec in store.quads_for_pattern(ox.NamedNode(structure), component, None, graph):
+        for found in store.quads_for_pattern(spec.object, dimension, None, graph):
+            if found.object.value.startswith(minter.dimension("")):
+                return found.object.value
+    return None
+
+
+def federate(
+    settings: Settings, hub: HubConfig, progress: Callable[[str], None] = print
+) -> list[MemberReport]:
+    """Harvest every member; publish one snapshot with what is new and valid."""
+    minter = Minter.of(settings)
+    fetcher = Fetcher(hub.timeout_s, int(hub.max_download_mb * 1024 * 1024))
+    reports = []
+    with build_lock(settings):
+        store, registry = WritableStore(settings), Registry(settings)
+        if ensure_vocabulary(store, registry, minter):
+            registry.save()
+        _, vocabulary = vocabulary_graph_content(minter)
+        for member in hub.members:
+            report = MemberReport(member.id)
+            reports.append(report)
+            progress(f"{member.id}: reading {member.catalog}")
+            try:
+                offered = offered_releases(member, fetcher.get(member, member.catalog, "text/turtle"))
+            except HarvestError as error:
+                report.status = "failed"
+                report.problems.append(f"catalogue: {error}; what was harvested before stays")
+                continue
+            for release in offered:
+                _harvest(release, member, fetcher, settings, registry, minter, vocabulary, report, progress)
+        registry.save()
+        publish_snapshot(settings, store, registry, progress)
+    return reports
+
+
+def _harvest(
+    release: Offered,
+    member: Member,
+    fetcher: Fetcher,
+    settings: Settings,
+    registry: Registry,
+    minter: Minter,
+    vocabulary: bytes,
+    report: MemberReport,
+    progress: Callable[[str], None],
+) -> None:
+    key = f"{member.id}/{release.series}/{release.edition}"
+    harvested = registry.state.setdefault("harvested", {})
+    previous = harvested.get(key)
+    progress(f"  {member.id}: fetching {release.dump}")
+    try:
+        body = fetcher.get(member, release.dump, "application/n-triples, application/gzip")
+        digest = hashlib.sha256(body).hexdigest()
+        if previous and previous["sha256"] == digest and previous["dataset"] == release.dataset:
+            report.unchanged.append(release.dataset)
+            return
+        ntriples = read_dump(body, fetcher.max_bytes)
+        problems = check_release(member, release, ntriples, minter, vocabulary)
+    except HarvestError as error:
+        problems = [str(error)]
+    if problems:
+        report.status = "failed"
+        kept = f"; the hub keeps {previous['dataset']}" if previous else "; nothing was loaded"
+        report.problems += [f"{release.dataset}: {p}{kept}" for p in problems]
+        return
+    directory = settings.var_dir / "harvest" / member.id / release.series / release.edition / digest[:16]
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = f"{release.series}-{release.edition}"
+    with gzip.open(directory / f"{stem}.nt.gz", "wb", compresslevel=1) as handle:
+        handle.write(ntriples)
+        handle.write(_provenance(minter, member, release, digest))
+    fetched = datetime.now(UTC).replace(microsecond=0).isoformat()
+    harvested[key] = {
+        "member": member.id,
+        "dataset": release.dataset,
+        "series": release.series,
+        "edition": release.edition,
+        "dump": release.dump,
+        "sha256": digest,
+        "fetched": fetched,
+        "graph": f"{minter.base}graph/member/{member.id}/{release.series}/{release.edition}/{digest[:16]}",
+        "dir": str(directory),
+        "stem": stem,
+    }
+    report.harvested.append(release.dataset)
+    progress(f"  {member.id}: harvested {release.dataset} ({len(ntriples):,} bytes of N-Triples)")
+
+
+def _provenance(minter: Minter, member: Member, release: Offered, digest: str) -> bytes:
+    """How the hub came to hold a member's release, stated in the same graph as the release."""
+    li = Namespace(minter.ontology(""))
+    prov = Namespace("http://www.w3.org/ns/prov#")
+    graph = Graph()
+    harvest = URIRef(f"{minter.base}id/harvest/{member.id}/{release.series}/{release.edition}/{digest[:16]}")
+    graph.add((harvest, RDF.type, prov.Activity))
+    graph.add((harvest, prov.used, URIRef(release.dump)))
+    graph.add((harvest, prov.wasAssociatedWith, URIRef(member.base_uri)))
+    graph.add((harvest, li.sha256, Literal(digest)))
+    graph.add((harvest, prov.endedAtTime, Literal(datetime.now(UTC).replace(microsecond=0))))
+    graph.add((harvest, DCTERMS.source, URIRef(release.dataset)))
+    return graph.serialize(format="nt", encoding="utf-8")

@@ -1,0 +1,164 @@
+"""A hub and three council servers on 127.0.0.1: harvest, then a member stops mid-harvest and
+another serves a corrupted dump; the hub keeps its last good copies and reports both problems."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from publisher.config import Settings
+from publisher.federate import federate
+from publisher.hub import HubConfig, HubConfigError
+from publisher.paths import DATA_DIR
+from publisher.store import current_snapshot
+
+from .conftest import build_quietly, free_port, start_server
+
+COUNCILS = {"barking-and-dagenham": "E09000002", "havering": "E09000016", "redbridge": "E09000026"}
+SERIES = ("imd-lsoa/2019", "imd-ward/2019")
+
+
+def district_lsoas(district: str) -> set[str]:
+    file1 = pd.read_csv(DATA_DIR / "iod2019" / "file1_imd.csv.gz", dtype=str)
+    return set(file1.loc[file1["lad"] == district, "lsoa"])
+
+
+def hub_toml(path: Path, members: dict[str, str]) -> Path:
+    lines = ['[hub]\nid = "north-east-london"\ntitle = "North East London"\ntimeout_s = 10\n']
+    for member, base in members.items():
+        lines.append(f'[[member]]\nid = "{member}"\nbase_uri = "{base}"\nseries = ["imd-lsoa", "imd-ward"]\n')
+    path.write_text("\n".join(lines))
+    return path
+
+
+@pytest.fixture(scope="module")
+def federation(tmp_path_factory):
+    root = tmp_path_factory.mktemp("federation")
+    hub_port = free_port()
+    hub_base = f"http://127.0.0.1:{hub_port}/"
+    servers, members, settings = {}, {}, {}
+    for member, district in COUNCILS.items():
+        port = free_port()
+        base = f"http://127.0.0.1:{port}/"
+        member_settings = Settings(
+            var_dir=root / member / "var",
+            base_uri=base,
+            definitions_base=hub_base,  # the councils share the hub's definitions
+            publisher_name=member,
+            publisher_uri=f"{base}id/publisher/{member}",
+        )
+        outcomes = build_quietly(member_settings, SERIES, only_areas=district_lsoas(district))
+        assert [o.status for o in outcomes] == ["published", "published"], member
+        (root / member).mkdir(exist_ok=True)
+        servers[member] = start_server(
+            root / member, member_settings, port, base_uri=base, definitions_base=hub_base
+        )
+        members[member], settings[member] = base, member_settings
+    hub_settings = Settings(
+        var_dir=root / "hub" / "var", base_uri=hub_base, publisher_name="North East London hub"
+    )
+    config = HubConfig.load(hub_toml(root / "hub.toml", members))
+    yield {
+        "servers": servers,
+        "members": members,
+        "settings": settings,
+        "hub": hub_settings,
+        "hub_port": hub_port,
+        "config": config,
+    }
+    for server in servers.values():
+        if server.process.poll() is None:
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+def harvests(federation):
+    """First harvest: everything. Second: redbridge stops mid-harvest, havering's dump is corrupted."""
+    first_log: list[str] = []
+    first = federate(federation["hub"], federation["config"], first_log.append)
+    snapshot_after_first = current_snapshot(federation["hub"])
+    corrupt_dump(federation["settings"]["havering"])
+    second_log: list[str] = []
+
+    def progress(message: str) -> None:
+        second_log.append(message)
+        if message.startswith("  redbridge: fetching"):  # the catalogue was read; stop before the dumps
+            federation["servers"]["redbridge"].stop()
+
+    second = federate(federation["hub"], federation["config"], progress)
+    return {"first": first, "second": second, "after_first": snapshot_after_first, "log": second_log}
+
+
+def corrupt_dump(member_settings: Settings) -> None:
+    """Rewrite havering's published imd-lsoa dump with one IMD rank of 0 (ranks run from 1)."""
+    release = current_snapshot(member_settings).releases["imd-lsoa/2019"]
+    path = Path(release["dir"]) / f"{release['stem']}.nt.gz"
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines(keepends=True)
+    rank = f"<{member_settings.definitions}def/measure/rank>"
+    index = next(i for i, line in enumerate(lines) if f"> {rank} " in line)
+    subject = lines[index].split(" ", 1)[0]
+    lines[index] = f'{subject} {rank} "0"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+    path.write_bytes(gzip.compress("".join(lines).encode()))
+
+
+def test_first_harvest_loads_every_member_release(federation, harvests):
+    reports = {r.member: r for r in harvests["first"]}
+    assert set(reports) == set(COUNCILS)
+    for member, base in federation["members"].items():
+        report = reports[member]
+        assert report.status == "ok", report.render()
+        assert sorted(report.harvested) == [f"{base}data/{name}" for name in SERIES]
+    harvested = harvests["after_first"].manifest["harvested"]
+    assert len(harvested) == 6
+    assert all(h["graph"] in harvests["after_first"].graphs for h in harvested.values())
+
+
+def test_second_harvest_reports_both_problems_and_keeps_the_last_good_data(federation, harvests):
+    reports = {r.member: r for r in harvests["second"]}
+    assert reports["barking-and-dagenham"].status == "ok"
+    assert len(reports["barking-and-dagenham"].unchanged) == 2
+    havering = reports["havering"]
+    assert havering.status == "failed"
+    assert any("li-ranges" in p.lower() or "rank" in p for p in havering.problems), havering.render()
+    assert any("the hub keeps" in p for p in havering.problems)
+    redbridge = reports["redbridge"]
+    assert redbridge.status == "failed" and any(
+        "Connection refused" in p or "refused" in p for p in redbridge.problems
+    )
+    after = current_snapshot(federation["hub"]).manifest["harvested"]
+    assert after == harvests["after_first"].manifest["harvested"]
+
+
+def test_the_hub_serves_every_member_through_sparql(federation, harvests, tmp_path):
+    hub = federation["hub"]
+    server = start_server(tmp_path, hub, federation["hub_port"], base_uri=hub.base_uri)
+    try:
+        query = (
+            "SELECT ?dataset (COUNT(?obs) AS ?n) "
+            "WHERE { ?obs <http://purl.org/linked-data/cube#dataSet> ?dataset } GROUP BY ?dataset"
+        )
+        url = hub.base_uri + "sparql?" + urllib.parse.urlencode({"query": query})
+        request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+        rows = json.loads(urllib.request.urlopen(request).read())["results"]["bindings"]
+        counts = {r["dataset"]["value"]: int(r["n"]["value"]) for r in rows}
+        for member, base in federation["members"].items():
+            lsoas = len(district_lsoas(COUNCILS[member]))
+            assert counts[f"{base}data/imd-lsoa/2019"] == lsoas * 40, member  # 10 indices x 4 measures
+    finally:
+        server.stop()
+
+
+def test_hub_config_refuses_urls_outside_a_member(tmp_path):
+    path = tmp_path / "hub.toml"
+    path.write_text(
+        '[hub]\nid = "x"\n[[member]]\nid = "a"\nbase_uri = "http://127.0.0.1:1/"\n'
+        'catalog = "http://169.254.169.254/latest"\nseries = ["imd-lsoa"]\n'
+    )
+    with pytest.raises(HubConfigError, match="not under base_uri"):
+        HubConfig.load(path)
