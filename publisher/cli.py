@@ -167,6 +167,35 @@ def spi_diagnose(settings, dataset: str) -> None:
 
 
 @main.command()
+@click.option(
+    "--config",
+    "hub_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Hub configuration (hub.toml): the member councils, the only hosts contacted.",
+)
+@click.pass_obj
+def federate(settings, hub_path: Path) -> None:
+    """Harvest the members' current releases into this hub and publish them.
+
+    Each release is checked before it is loaded; a member that is down or sends something invalid
+    is reported and what was harvested from it before stays. Exits 2 if any member failed.
+    """
+    from .federate import federate as harvest
+    from .hub import HubConfig, HubConfigError
+
+    try:
+        hub = HubConfig.load(hub_path)
+    except HubConfigError as error:
+        raise click.ClickException(str(error)) from None
+    reports = harvest(settings, hub, progress=click.echo)
+    for report in reports:
+        click.echo(report.render())
+    if any(r.status != "ok" for r in reports):
+        sys.exit(2)
+
+
+@main.command()
 @click.argument("query")
 @click.option(
     "--config",

@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -28,10 +29,12 @@ from . import uris
 from .build import publish_snapshot
 from .catalog import VOID
 from .config import Settings
-from .geography import VINTAGES
+from .datasets import DatasetSpec
+from .geography import ENTITIES, VINTAGES, Geography
 from .hub import HubConfig, Member
 from .metadata import DCAT, QB
-from .release import ensure_vocabulary, vocabulary_graph_content
+from .paths import DATA_DIR
+from .release import build_release, ensure_vocabulary, vocabulary_graph_content
 from .store import Registry, WritableStore, build_lock
 from .uris import Minter
 from .validate import check_constants, run_sparql_checks
@@ -44,15 +47,17 @@ class HarvestError(Exception):
 
 
 @dataclass
-class MemberReport:
-    member: str
+class HarvestReport:
+    """What happened to one member (``name`` 'member ID') or one of the hub's summaries."""
+
+    name: str
     status: str = "ok"  # ok | failed
     harvested: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     def render(self) -> str:
-        lines = [f"member {self.member}: {self.status}"]
+        lines = [f"{self.name}: {self.status}"]
         lines += [f"  harvested {d}" for d in self.harvested]
         lines += [f"  unchanged {d}" for d in self.unchanged]
         lines += [f"  PROBLEM {p}" for p in self.problems]
@@ -234,7 +239,7 @@ def _component_dimension(
 
 def federate(
     settings: Settings, hub: HubConfig, progress: Callable[[str], None] = print
-) -> list[MemberReport]:
+) -> list[HarvestReport]:
     """Harvest every member; publish one snapshot with what is new and valid."""
     minter = Minter.of(settings)
     fetcher = Fetcher(hub.timeout_s, int(hub.max_download_mb * 1024 * 1024))
@@ -245,7 +250,7 @@ def federate(
             registry.save()
         _, vocabulary = vocabulary_graph_content(minter)
         for member in hub.members:
-            report = MemberReport(member.id)
+            report = HarvestReport(f"member {member.id}")
             reports.append(report)
             progress(f"{member.id}: reading {member.catalog}")
             try:
@@ -257,7 +262,78 @@ def federate(
             for release in offered:
                 _harvest(release, member, fetcher, settings, registry, minter, vocabulary, report, progress)
         registry.save()
+        reports.extend(_summaries(settings, hub, registry, progress))
         publish_snapshot(settings, store, registry, progress)
+    return reports
+
+
+def federated_spec(settings: Settings, hub: HubConfig, level: str, lsoa_releases: list[dict]) -> DatasetSpec:
+    """The definition of one cross-council summary dataset, over the harvested LSOA releases."""
+    geography = Geography.load(DATA_DIR)
+    prefixes = sorted(code for code, (entity_level, _) in ENTITIES.items() if entity_level == level)
+    members = ", ".join(sorted({r["member"] for r in lsoa_releases}))
+    edition = lsoa_releases[0]["edition"]
+    return DatasetSpec(
+        series=f"imd-{level}-members",
+        series_title=f"{hub.title}: IMD summaries by {level} over the members' LSOAs, all editions",
+        edition=edition,
+        builder="federated",
+        period=edition,
+        title=f"{hub.title}: IMD {edition} summaries by {level} over the LSOAs of its members",
+        description=(
+            f"Population-weighted IMD {edition} average score and average rank, and the proportion of "
+            f"LSOAs in the most deprived 10% nationally, for every {level} that an LSOA published by a "
+            f"member of {hub.title} ({members}) falls in, computed by the hub from the members' own "
+            "releases over their LSOAs only, with the population covered and its share of the whole "
+            f"{level}. Where that share is below 1 the summary is partial (obsStatus 'partial'): it is "
+            f"not the {level}'s figure. Derived statistics, not official IoD outputs."
+        ),
+        missing_values="An average score is missing where a member LSOA lacks a score.",
+        source_issued="",
+        geography_level=level,
+        geography_vintage=VINTAGES[level],
+        area_code_pattern=f"^({'|'.join(prefixes)})[0-9]{{6}}$",
+        ranking_universe=geography.lsoas[level].nunique(),
+        components=["imd"],
+        measures=[
+            "average-score",
+            "average-rank",
+            "proportion-most-deprived-10pc",
+            "population",
+            "population-coverage",
+        ],
+        inputs={
+            "lsoa": [
+                str((Path(r["dir"]) / f"{r['stem']}.nt.gz").relative_to(settings.var_dir))
+                for r in lsoa_releases
+            ]
+        },
+        rank_direction="not ranked (partial coverage)",
+        root=settings.var_dir,
+    )
+
+
+def _summaries(settings: Settings, hub: HubConfig, registry: Registry, progress) -> list[HarvestReport]:
+    """Build the hub's own summary datasets from the union of its members' LSOA releases."""
+    lsoa_releases = sorted(
+        (h for h in registry.harvested.values() if h["series"] == "imd-lsoa"), key=lambda h: h["member"]
+    )
+    editions = {h["edition"] for h in lsoa_releases}
+    reports = []
+    for edition in sorted(editions):
+        for level in hub.levels:
+            releases = [h for h in lsoa_releases if h["edition"] == edition]
+            spec = federated_spec(settings, hub, level, releases)
+            report = HarvestReport(f"summary {spec.name}")
+            outcome = build_release(spec, settings, registry, progress=progress)
+            if outcome.status == "failed":
+                report.status = "failed"
+                report.problems.append(outcome.report.render() if outcome.report else outcome.error)
+            elif outcome.status == "published":
+                report.harvested.append(registry.releases[spec.name]["dataset"])
+            else:
+                report.unchanged.append(registry.releases[spec.name]["dataset"])
+            reports.append(report)
     return reports
 
 
@@ -269,7 +345,7 @@ def _harvest(
     registry: Registry,
     minter: Minter,
     vocabulary: bytes,
-    report: MemberReport,
+    report: HarvestReport,
     progress: Callable[[str], None],
 ) -> None:
     key = f"{member.id}/{release.series}/{release.edition}"

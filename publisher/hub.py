@@ -40,6 +40,7 @@ class HubConfig:
     members: tuple[Member, ...]
     timeout_s: float = 10.0
     max_download_mb: float = 200.0
+    levels: tuple[str, ...] = ("region", "stp")  # cross-council summaries of the members' LSOAs
     path: Path = field(default=Path("hub.toml"), compare=False)
 
     def member(self, member_id: str) -> Member:
@@ -76,6 +77,7 @@ class HubConfig:
             members=tuple(members),
             timeout_s=float(hub.get("timeout_s", 10.0)),
             max_download_mb=float(hub.get("max_download_mb", 200.0)),
+            levels=_levels(path, hub.get("levels", ["region", "stp"])),
             path=path,
         )
 
@@ -104,6 +106,14 @@ def _member(path: Path, number: int, entry: dict) -> Member:
     if not member.series:
         raise HubConfigError(f'{where}: series: list the series to harvest, e.g. series = ["imd-lsoa"]')
     return member
+
+
+def _levels(path: Path, levels) -> tuple[str, ...]:
+    allowed = ("lad", "region", "stp")
+    unknown = [level for level in levels if level not in allowed]
+    if unknown:
+        raise HubConfigError(f"{path}: [hub] levels: {unknown} (choose from {', '.join(allowed)})")
+    return tuple(levels)
 
 
 def _url(value, name: str) -> str:

@@ -113,7 +113,7 @@ def check_table(
     flag(
         "IC-19",
         "status is not in the obs-status code list",
-        ~table["status"].astype(str).isin(["", "missing", "suppressed", "imputed", "provisional"]),
+        ~table["status"].astype(str).isin(["", "missing", "suppressed", "imputed", "provisional", "partial"]),
     )
 
     in_structure = table["measure"].where(table["measure"].isin(list(shape.measures)))

@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
+import sys
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import PROV
 
 from publisher.config import Settings
+from publisher.csvw import read_csvw_table
 from publisher.federate import federate
+from publisher.geography import Geography
 from publisher.hub import HubConfig, HubConfigError
 from publisher.paths import DATA_DIR
 from publisher.store import current_snapshot
 
-from .conftest import build_quietly, free_port, start_server
+from .conftest import build_quietly, free_port, settings_file, start_server
 
 COUNCILS = {"barking-and-dagenham": "E09000002", "havering": "E09000016", "redbridge": "E09000026"}
 SERIES = ("imd-lsoa/2019", "imd-ward/2019")
@@ -108,8 +114,8 @@ def corrupt_dump(member_settings: Settings) -> None:
 
 
 def test_first_harvest_loads_every_member_release(federation, harvests):
-    reports = {r.member: r for r in harvests["first"]}
-    assert set(reports) == set(COUNCILS)
+    reports = {r.name.removeprefix("member "): r for r in harvests["first"]}
+    assert set(COUNCILS) <= set(reports)
     for member, base in federation["members"].items():
         report = reports[member]
         assert report.status == "ok", report.render()
@@ -120,7 +126,7 @@ def test_first_harvest_loads_every_member_release(federation, harvests):
 
 
 def test_second_harvest_reports_both_problems_and_keeps_the_last_good_data(federation, harvests):
-    reports = {r.member: r for r in harvests["second"]}
+    reports = {r.name.removeprefix("member "): r for r in harvests["second"]}
     assert reports["barking-and-dagenham"].status == "ok"
     assert len(reports["barking-and-dagenham"].unchanged) == 2
     havering = reports["havering"]
@@ -162,3 +168,61 @@ def test_hub_config_refuses_urls_outside_a_member(tmp_path):
     )
     with pytest.raises(HubConfigError, match="not under base_uri"):
         HubConfig.load(path)
+
+
+def test_federate_command_reports_failures_with_exit_status_2(federation, harvests, tmp_path):
+    """The command line over the same hub: redbridge is still down, havering still corrupted."""
+    hub = federation["hub"]
+    config = settings_file(
+        tmp_path, var_dir=str(hub.var_dir), base_uri=hub.base_uri, publisher_name=hub.publisher_name
+    )
+    hub_config = federation["config"].path
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "publisher.cli",
+            "--config",
+            str(config),
+            "federate",
+            "--config",
+            str(hub_config),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "member barking-and-dagenham: ok" in result.stdout
+    assert "member havering: failed" in result.stdout and "member redbridge: failed" in result.stdout
+
+
+def test_stp_summary_equals_the_direct_computation_with_its_coverage(federation, harvests):
+    """The hub's summary for STP E54000029 (North East London) over its three members' LSOAs."""
+    stp = "E54000029"
+    geography = Geography.load(DATA_DIR)
+    in_stp = set(geography.lsoas.loc[geography.lsoas["stp"] == stp, "lsoa"])
+    member_rows = []
+    for member_settings in federation["settings"].values():
+        release = current_snapshot(member_settings).releases["imd-lsoa/2019"]
+        table = read_csvw_table(Path(release["dir"]) / f"{release['stem']}.csv-metadata.json")
+        member_rows.append(table[(table["component"] == "imd") & table["area"].isin(in_stp)])
+    rows = pd.concat(member_rows).pivot_table(index="area", columns="measure", values="value")
+    expected_score = (rows["score"] * rows["population"]).sum() / rows["population"].sum()
+    whole = pd.read_csv(DATA_DIR / "iod2019" / "file6_population.csv.gz", dtype={"lsoa": str})
+    expected_coverage = rows["population"].sum() / whole.loc[whole["lsoa"].isin(in_stp), "total"].sum()
+    assert 0.2 < expected_coverage < 0.6  # three of North East London's eight boroughs
+
+    hub_release = harvests["after_first"].releases["imd-stp-members/2019"]
+    hub_table = read_csvw_table(Path(hub_release["dir"]) / f"{hub_release['stem']}.csv-metadata.json")
+    summary = hub_table[hub_table["area"] == stp].set_index("measure")
+    assert summary.loc["average-score", "value"] == pytest.approx(expected_score, abs=1e-6)
+    assert summary.loc["population-coverage", "value"] == pytest.approx(expected_coverage, abs=1e-6)
+    assert summary.loc["population", "value"] == pytest.approx(rows["population"].sum(), abs=0.01)
+    assert set(summary["status"]) == {"partial"}  # never presented as the STP's figure
+
+    metadata = Graph().parse(Path(hub_release["dir"]) / f"{hub_release['stem']}-metadata.ttl")
+    derived = {str(o) for o in metadata.objects(URIRef(hub_release["dataset"]), PROV.wasDerivedFrom)}
+    assert {f"{base}data/imd-lsoa/2019" for base in federation["members"].values()} <= derived
+    # The second harvest (one member down, one corrupted) left the summaries as they were.
+    assert current_snapshot(federation["hub"]).releases["imd-stp-members/2019"]["key"] == hub_release["key"]

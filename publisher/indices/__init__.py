@@ -23,9 +23,14 @@ class BuiltTable:
 
 
 def builder(name: str):
-    from . import imd, imd_summary, spi
+    from . import federated, imd, imd_summary, spi
 
-    builders = {"imd": imd.build, "imd-summary": imd_summary.build, "spi": spi.build}
+    builders = {
+        "imd": imd.build,
+        "imd-summary": imd_summary.build,
+        "spi": spi.build,
+        "federated": federated.build,
+    }
     try:
         return builders[name]
     except KeyError:
