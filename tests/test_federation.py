@@ -226,3 +226,9 @@ def test_stp_summary_equals_the_direct_computation_with_its_coverage(federation,
     assert {f"{base}data/imd-lsoa/2019" for base in federation["members"].values()} <= derived
     # The second harvest (one member down, one corrupted) left the summaries as they were.
     assert current_snapshot(federation["hub"]).releases["imd-stp-members/2019"]["key"] == hub_release["key"]
+
+
+def test_the_example_hub_configuration_loads():
+    config = HubConfig.load(DATA_DIR / "hub.example.toml")
+    assert [m.id for m in config.members] == ["barking-and-dagenham", "havering", "redbridge"]
+    assert all(m.allows(m.catalog) and m.allows(m.sparql) for m in config.members)
