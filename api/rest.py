@@ -100,7 +100,25 @@ def _describe(name: str, release: dict) -> dict:
 @blueprint.route("/datasets")
 def datasets():
     releases = _tables().releases()
-    return jsonify({"datasets": [_describe(n, r) for n, r in sorted(releases.items())]})
+    snapshot = current_app.extensions["localindex_snapshots"].current()
+    harvested = snapshot.manifest.get("harvested", {}) if snapshot else {}
+    return jsonify(
+        {
+            "datasets": [_describe(n, r) for n, r in sorted(releases.items())],
+            "harvested": [
+                {
+                    "id": key,
+                    "member": h["member"],
+                    "uri": h["dataset"],
+                    "graph": h["graph"],
+                    "dump": h["dump"],
+                    "sha256": h["sha256"],
+                    "fetched": h["fetched"],
+                }
+                for key, h in sorted(harvested.items())
+            ],
+        }
+    )
 
 
 @blueprint.route("/datasets/<series>/<edition>")

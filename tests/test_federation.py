@@ -156,6 +156,9 @@ def test_the_hub_serves_every_member_through_sparql(federation, harvests, tmp_pa
         for member, base in federation["members"].items():
             lsoas = len(district_lsoas(COUNCILS[member]))
             assert counts[f"{base}data/imd-lsoa/2019"] == lsoas * 40, member  # 10 indices x 4 measures
+        listing = json.loads(urllib.request.urlopen(hub.base_uri + "api/v1/datasets").read())
+        assert {h["member"] for h in listing["harvested"]} == set(COUNCILS)
+        assert {d["id"] for d in listing["datasets"]} == {"imd-region-members/2019", "imd-stp-members/2019"}
     finally:
         server.stop()
 
