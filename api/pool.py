@@ -125,7 +125,10 @@ def _worker_main(connection, memory_mb: int) -> None:
     connection.send(("ready", isolated))
     stores: dict[str, ox.Store] = {}
     while True:
-        job = connection.recv()
+        try:
+            job = connection.recv()
+        except EOFError:  # the server went away: nothing left to answer
+            return
         if job is None:
             return
         try:
