@@ -27,7 +27,7 @@ from rdflib.namespace import DCTERMS, RDF
 
 from . import uris
 from .build import publish_snapshot
-from .catalog import VOID
+from .catalog import VOID, catalog_shapes
 from .config import Settings
 from .datasets import DatasetSpec
 from .geography import ENTITIES, VINTAGES, Geography
@@ -37,7 +37,7 @@ from .paths import DATA_DIR
 from .release import build_release, ensure_vocabulary, vocabulary_graph_content
 from .store import Registry, WritableStore, build_lock
 from .uris import Minter
-from .validate import check_constants, run_sparql_checks
+from .validate import check_constants, check_shacl, generic_shapes, run_sparql_checks
 
 HARVEST_GRAPH = "urn:localindex:harvest"
 
@@ -101,6 +101,7 @@ class Offered:
     edition: str
     dump: str
     triples: int
+    catalog: Graph = field(compare=False, repr=False)  # the member's catalogue it was offered in
 
 
 def offered_releases(member: Member, catalog_turtle: bytes) -> list[Offered]:
@@ -120,7 +121,7 @@ def offered_releases(member: Member, catalog_turtle: bytes) -> list[Offered]:
             series, _, edition = str(dataset)[len(prefix) :].partition("/")
             if series in member.series:
                 triples = graph.value(dataset, VOID.triples)
-                offered.append(Offered(str(dataset), series, edition, str(dump), int(triples or 0)))
+                offered.append(Offered(str(dataset), series, edition, str(dump), int(triples or 0), graph))
     return sorted(offered, key=lambda o: o.dataset)
 
 
@@ -154,11 +155,12 @@ def check_release(
         found = next(iter(store.quads_for_pattern(dataset, ox.NamedNode(predicate), None, graph)), None)
         return None if found is None else found.object.value
 
-    if value(str(RDF.type)) is None or not any(
+    if not any(
         store.quads_for_pattern(dataset, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(QB.DataSet)), graph)
     ):
         return [f"the dump does not describe {offered.dataset} as a qb:DataSet"]
     problems += _foreign_subjects(store, graph, member)
+    problems += _metadata_shapes(store, graph, offered, minter, vocabulary)
     problems += _unknown_definitions(store, graph, minter)
     level, vintage = value(minter.ontology("geographyLevel")), value(minter.ontology("geographyVintage"))
     if level not in VINTAGES or vintage != VINTAGES[level]:
@@ -185,6 +187,25 @@ def check_release(
     _, findings = run_sparql_checks(store, [HARVEST_GRAPH, minter.vocabulary_graph], constants, minter.defs)
     problems += [f"{f.rule}: {f.message} ({f.count} found, e.g. {', '.join(f.focus[:2])})" for f in findings]
     return problems
+
+
+def _metadata_shapes(
+    store: ox.Store, graph: ox.NamedNode, offered: Offered, minter: Minter, vocabulary: bytes
+) -> list[str]:
+    """The catalogue profile and the generic Data Cube shapes, on the release's metadata with the
+    member's catalogue (the observations are covered by the SPARQL checks, which state the same
+    constraints over every observation)."""
+    prefix = offered.dataset + "/obs/"
+    metadata = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, graph)
+        if not q.subject.value.startswith(prefix)
+    ]
+    data = Graph().parse(data=ox.serialize(metadata, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    data.parse(data=vocabulary, format="nt")
+    data += offered.catalog
+    findings = check_shacl(data, generic_shapes() + catalog_shapes(minter.defs))
+    return [f"{f.rule}: {f.message} ({f.count} found, e.g. {', '.join(f.focus[:2])})" for f in findings]
 
 
 def _foreign_subjects(store: ox.Store, graph: ox.NamedNode, member: Member) -> list[str]:

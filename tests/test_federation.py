@@ -18,11 +18,13 @@ from rdflib.namespace import PROV
 
 from publisher.config import Settings
 from publisher.csvw import read_csvw_table
-from publisher.federate import federate
+from publisher.federate import check_release, federate, offered_releases
 from publisher.geography import Geography
 from publisher.hub import HubConfig, HubConfigError
 from publisher.paths import DATA_DIR
+from publisher.release import vocabulary_graph_content
 from publisher.store import current_snapshot
+from publisher.uris import Minter
 
 from .conftest import build_quietly, free_port, settings_file, start_server
 
@@ -235,3 +237,20 @@ def test_the_example_hub_configuration_loads():
     config = HubConfig.load(DATA_DIR / "hub.example.toml")
     assert [m.id for m in config.members] == ["barking-and-dagenham", "havering", "redbridge"]
     assert all(m.allows(m.catalog) and m.allows(m.sparql) for m in config.members)
+
+
+def test_a_release_without_its_licence_fails_the_same_catalogue_shapes(federation, harvests):
+    member = federation["config"].member("barking-and-dagenham")
+    member_settings = federation["settings"]["barking-and-dagenham"]
+    release = current_snapshot(member_settings).releases["imd-ward/2019"]
+    lines = gzip.decompress((Path(release["dir"]) / f"{release['stem']}.nt.gz").read_bytes()).decode()
+    licence = f"<{release['dataset']}> <http://purl.org/dc/terms/license> "
+    unlicensed = "".join(line for line in lines.splitlines(keepends=True) if not line.startswith(licence))
+    assert unlicensed != lines
+    catalog = urllib.request.urlopen(member.catalog).read()
+    [offered] = [o for o in offered_releases(member, catalog) if o.dataset == release["dataset"]]
+    minter = Minter.of(federation["hub"])
+    vocabulary = vocabulary_graph_content(minter)[1]
+    assert check_release(member, offered, lines.encode(), minter, vocabulary) == []
+    problems = check_release(member, offered, unlicensed.encode(), minter, vocabulary)
+    assert any(p.startswith("CAT-4: a dataset has one licence IRI") for p in problems), problems
