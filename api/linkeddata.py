@@ -173,7 +173,7 @@ def area(code: str):
         return not_found(_minter().base + "area/" + code, "html")
     minter, described = _minter(), _described()
     datasets = []
-    for name, release in sorted(described.snapshot.releases.items()):
+    for name, release in sorted(tables.releases().items()):  # a hub's harvested releases too
         if release.get("level") != level:
             continue
         rows = tables.dataset(name).table

@@ -36,7 +36,7 @@ from .tables import ONS_POPULATION, PublishedDataset, PublishedTables
 blueprint = Blueprint("rest", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.json")
 CODE = re.compile(r"^[EWSNK]\d{8}$")
-DATASET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
+DATASET = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*/)?[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 MAX_PER_PAGE = 1000
 MAX_POSTED_AREAS = 40_000
 # Which levels nest in which: a finer area belongs wholly to one coarser area.
@@ -91,10 +91,17 @@ def _describe(name: str, release: dict) -> dict:
         "structure": release.get("structure"),
         "observations": release["observations"],
         "published": release["published"],
-        "downloads": list(download_urls(_minter(), release).values()) if present else [],
+        "downloads": _downloads(release) if present else [],
+        "member": release.get("member"),
         "revision": release.get("revision", 1),
         "sparql": f"{base}sparql",
     }
+
+
+def _downloads(release: dict) -> list[str]:
+    if release.get("member"):  # harvested: the member's own dump
+        return [release["dump"]]
+    return list(download_urls(_minter(), release).values())
 
 
 @blueprint.route("/datasets")
@@ -104,7 +111,7 @@ def datasets():
     harvested = snapshot.manifest.get("harvested", {}) if snapshot else {}
     return jsonify(
         {
-            "datasets": [_describe(n, r) for n, r in sorted(releases.items())],
+            "datasets": [_describe(n, r) for n, r in sorted(releases.items()) if not r.get("member")],
             "harvested": [
                 {
                     "id": key,
@@ -176,7 +183,9 @@ def _dataset_parameter(name: str | None) -> PublishedDataset:
     if not name:
         raise ApiError(400, "dataset: required, e.g. dataset=imd-lsoa/2019 (see /api/v1/datasets)")
     if not DATASET.fullmatch(name):
-        raise ApiError(400, f"dataset: {name!r} is not of the form series/edition")
+        raise ApiError(
+            400, f"dataset: {name!r} is not of the form series/edition (on a hub: member/series/edition)"
+        )
     found = _tables().dataset(name)
     if found is None:
         raise ApiError(404, f"no published dataset {name!r}; see {url_for('.datasets')}")

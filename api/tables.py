@@ -23,6 +23,7 @@ from publisher.ingest import read_input
 from .snapshots import SnapshotWatcher
 
 ONS_POPULATION = "population/lsoa_mid2018.csv.gz"
+TIDY_TYPES = {"area": str, "period": str, "component": str, "measure": str, "unit": str, "status": str}
 
 
 @dataclass
@@ -74,21 +75,28 @@ class PublishedTables:
         self._population: pd.Series | None = None
 
     def releases(self) -> dict[str, dict]:
+        """Own releases by 'series/edition'; on a hub also the harvested ones, by 'member/series/edition'."""
         snapshot = self.snapshots.current()
-        return dict(snapshot.releases) if snapshot else {}
+        if snapshot is None:
+            return {}
+        return {**snapshot.releases, **snapshot.manifest.get("harvested", {})}
 
     def dataset(self, name: str) -> PublishedDataset | None:
         snapshot = self.snapshots.current()
-        if snapshot is None or name not in snapshot.releases:
+        releases = self.releases()
+        if snapshot is None or name not in releases:
             return None
         with self._lock:
             generation = snapshot.path.name
             if generation != self._generation:
                 self._datasets, self._generation = {}, generation
             if name not in self._datasets:
-                release = snapshot.releases[name]
-                metadata = Path(release["dir"]) / f"{release['stem']}.csv-metadata.json"
-                table = read_csvw_table(metadata)
+                release = releases[name]
+                if release.get("member"):  # harvested: the tidy table the hub wrote when it checked it
+                    table = pd.read_csv(Path(release["dir"]) / "observations.csv.gz", dtype=TIDY_TYPES)
+                    table["status"] = table["status"].fillna("")
+                else:
+                    table = read_csvw_table(Path(release["dir"]) / f"{release['stem']}.csv-metadata.json")
                 for column in ("area", "period", "component", "measure", "unit", "status"):
                     table[column] = table[column].astype("category")
                 self._datasets[name] = PublishedDataset(name, release, table)

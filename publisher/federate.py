@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-from . import uris
+from . import tidy, uris
 from .build import publish_snapshot
 from .catalog import VOID, catalog_shapes
 from .config import Settings
@@ -40,6 +41,7 @@ from .uris import Minter
 from .validate import check_constants, check_shacl, generic_shapes, run_sparql_checks
 
 HARVEST_GRAPH = "urn:localindex:harvest"
+OBSERVATIONS = Path(__file__).resolve().parent / "queries" / "observations.rq"
 
 
 class HarvestError(Exception):
@@ -141,12 +143,24 @@ def check_release(
     member: Member, offered: Offered, ntriples: bytes, minter: Minter, vocabulary: bytes
 ) -> list[str]:
     """Problems with a member's release (empty when the hub may load it)."""
-    store = ox.Store()
     try:
-        store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(HARVEST_GRAPH))
+        store = staged(ntriples, minter, vocabulary)
     except SyntaxError as error:
         return [f"not valid N-Triples: {error}"]
+    return check_staged(store, member, offered, minter, vocabulary)
+
+
+def staged(ntriples: bytes, minter: Minter, vocabulary: bytes) -> ox.Store:
+    """A member release with the hub's vocabulary in an in-memory store, for checking and reading."""
+    store = ox.Store()
+    store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(HARVEST_GRAPH))
     store.load(vocabulary, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(minter.vocabulary_graph))
+    return store
+
+
+def check_staged(
+    store: ox.Store, member: Member, offered: Offered, minter: Minter, vocabulary: bytes
+) -> list[str]:
     graph = ox.NamedNode(HARVEST_GRAPH)
     dataset = ox.NamedNode(offered.dataset)
     problems = []
@@ -380,7 +394,10 @@ def _harvest(
             report.unchanged.append(release.dataset)
             return
         ntriples = read_dump(body, fetcher.max_bytes)
-        problems = check_release(member, release, ntriples, minter, vocabulary)
+        store = staged(ntriples, minter, vocabulary)
+        problems = check_staged(store, member, release, minter, vocabulary)
+    except SyntaxError as error:
+        problems = [f"not valid N-Triples: {error}"]
     except HarvestError as error:
         problems = [str(error)]
     if problems:
@@ -394,8 +411,11 @@ def _harvest(
     with gzip.open(directory / f"{stem}.nt.gz", "wb", compresslevel=1) as handle:
         handle.write(ntriples)
         handle.write(_provenance(minter, member, release, digest))
+    described = describe_release(store, release, minter)
+    described["table"].to_csv(directory / "observations.csv.gz", index=False)
     fetched = datetime.now(UTC).replace(microsecond=0).isoformat()
     harvested[key] = {
+        **described["fields"],
         "member": member.id,
         "dataset": release.dataset,
         "series": release.series,
@@ -403,12 +423,63 @@ def _harvest(
         "dump": release.dump,
         "sha256": digest,
         "fetched": fetched,
+        "published": fetched,
         "graph": f"{minter.base}graph/member/{member.id}/{release.series}/{release.edition}/{digest[:16]}",
         "dir": str(directory),
         "stem": stem,
     }
     report.harvested.append(release.dataset)
     progress(f"  {member.id}: harvested {release.dataset} ({len(ntriples):,} bytes of N-Triples)")
+
+
+def describe_release(store: ox.Store, release: Offered, minter: Minter) -> dict:
+    """What the REST API needs of a harvested release: its fields and its tidy observation table."""
+    graph = ox.NamedNode(HARVEST_GRAPH)
+    dataset = ox.NamedNode(release.dataset)
+
+    def value(predicate: str) -> str:
+        found = next(iter(store.quads_for_pattern(dataset, ox.NamedNode(predicate), None, graph)), None)
+        return "" if found is None else found.object.value
+
+    structure = value(str(QB.structure))
+    dimension = _component_dimension(store, graph, structure, minter)
+    rows = store.query(
+        OBSERVATIONS.read_text(),
+        default_graph=graph,
+        substitutions={
+            ox.Variable("dataset"): dataset,
+            ox.Variable("componentDimension"): ox.NamedNode(dimension),
+        },
+    )
+    table = pd.DataFrame(
+        [
+            [_code(r["area"]), _code(r["period"]), _code(r["component"]), _code(r["measure"]),
+             float(r["value"].value) if r["value"] is not None else None, _code(r["unit"]),
+             _code(r["status"]) if r["status"] is not None else ""]
+            for r in rows
+        ],
+        columns=tidy.COLUMNS,
+    )  # fmt: skip
+    fields = {
+        "title": value(str(DCTERMS.title)),
+        "level": value(minter.ontology("geographyLevel")),
+        "vintage": value(minter.ontology("geographyVintage")),
+        "universe": int(value(minter.ontology("rankingUniverse")) or 0),
+        "rank_direction": value(minter.ontology("rankDirection")),
+        "period": sorted(set(table["period"]))[0] if len(table) else "",
+        "components": sorted(set(table["component"])),
+        "measures": sorted(set(table["measure"])),
+        "observations": len(table),
+        "method": value(minter.ontology("method")),
+        "structure": structure,
+        "revision": int(value(minter.ontology("revision")) or 1),
+    }
+    return {"fields": fields, "table": table}
+
+
+def _code(node) -> str:
+    """The code at the end of an IRI (areas, periods, concepts, measures), or a literal's text."""
+    return node.value.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _provenance(minter: Minter, member: Member, release: Offered, digest: str) -> bytes:

@@ -161,6 +161,18 @@ def test_the_hub_serves_every_member_through_sparql(federation, harvests, tmp_pa
         listing = json.loads(urllib.request.urlopen(hub.base_uri + "api/v1/datasets").read())
         assert {h["member"] for h in listing["harvested"]} == set(COUNCILS)
         assert {d["id"] for d in listing["datasets"]} == {"imd-region-members/2019", "imd-stp-members/2019"}
+        # REST and pages over a member's harvested release: Havering's IMD ranks, as published in File 1.
+        query = urllib.parse.urlencode(
+            {"dataset": "havering/imd-lsoa/2019", "component": "imd", "measure": "rank", "per_page": 1000}
+        )
+        observations = json.loads(urllib.request.urlopen(f"{hub.base_uri}api/v1/observations?{query}").read())
+        ranks = {o["area"]: o["value"] for o in observations["observations"]}
+        file1 = pd.read_csv(DATA_DIR / "iod2019" / "file1_imd.csv.gz", dtype={"lsoa": str})
+        expected = file1[file1["lad"] == COUNCILS["havering"]].set_index("lsoa")["imd_rank"].to_dict()
+        assert ranks == expected
+        lsoa = sorted(expected)[0]
+        page = urllib.request.urlopen(f"{hub.base_uri}area/{lsoa}").read().decode()
+        assert f"Rank {expected[lsoa]:,} of 32,844" in page
     finally:
         server.stop()
 
