@@ -217,7 +217,7 @@ def query(
 ) -> None:
     """Run one SELECT QUERY (text, or @file.rq) on the hub members' endpoints; print one merged table.
 
-    Relative IRIs such as <def/measure/rank> resolve against each member's own base_uri. A member
+    Relative IRIs such as <data/imd-lsoa/2019> resolve against each member's own base_uri. A member
     that fails is reported on stderr; exit 0 if all answered, 2 if some failed, 1 if none answered.
     """
     from .federated_query import QueryRefused, federated_select, to_csv, to_json

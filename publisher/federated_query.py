@@ -6,10 +6,11 @@ rather than followed. Members are queried concurrently under one deadline, so on
 council costs the analyst at most the timeout, and its failure is reported beside the others' rows
 instead of hiding them.
 
-Every council mints its vocabulary under its own base URI (``{base}def/measure/rank``), so one
-absolute IRI matches one member only. Relative IRIs in the query (``<def/measure/rank>``) resolve
-against each member's own ``base_uri``: a ``BASE`` is put in front of the query per member (a
-``BASE`` in the query itself still wins, being later).
+Federating councils share their definitions (``definitions_base``), so a measure or concept is
+one IRI everywhere and is written in full. What each council mints itself differs by member:
+relative IRIs in the query (``<data/imd-lsoa/2019>``) resolve against each member's own
+``base_uri``, because a ``BASE`` is put in front of the query per member (a ``BASE`` in the query
+itself still wins, being later).
 """
 
 from __future__ import annotations

@@ -26,21 +26,23 @@ from .conftest import all_published, build_quietly, free_port, start_server
 COUNCILS = {"barking-dagenham": "E09000002", "havering": "E09000016"}
 GEOGRAPHY = "http://statistics.data.gov.uk/id/statistical-geography/"
 
-# Relative IRIs resolve against each member's own base URI: one text reaches both vocabularies.
-RANKS = """PREFIX qb: <http://purl.org/linked-data/cube#>
+# The councils share their definitions (definitions_base), written in full here; each council's
+# own dataset is a relative IRI, which resolves against that member's base URI.
+SHARED = "http://127.0.0.1:9/"  # a definitions base no server needs to answer for
+RANKS = f"""PREFIX qb: <http://purl.org/linked-data/cube#>
 PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
-SELECT ?area ?rank WHERE {
+SELECT ?area ?rank WHERE {{
   ?obs qb:dataSet <data/imd-lsoa/2019> ;
        sdmx-dimension:refArea ?area ;
-       <def/dimension/imd-domain> <def/concept/imd/imd> ;
-       qb:measureType <def/measure/rank> ;
-       <def/measure/rank> ?rank }"""
+       <{SHARED}def/dimension/imd-domain> <{SHARED}def/concept/imd/imd> ;
+       qb:measureType <{SHARED}def/measure/rank> ;
+       <{SHARED}def/measure/rank> ?rank }}"""
 
-COUNT = """PREFIX qb: <http://purl.org/linked-data/cube#>
-SELECT (COUNT(?obs) AS ?n) WHERE {
+COUNT = f"""PREFIX qb: <http://purl.org/linked-data/cube#>
+SELECT (COUNT(?obs) AS ?n) WHERE {{
   ?obs qb:dataSet <data/imd-lsoa/2019> ;
-       <def/dimension/imd-domain> <def/concept/imd/imd> ;
-       qb:measureType <def/measure/rank> }"""
+       <{SHARED}def/dimension/imd-domain> <{SHARED}def/concept/imd/imd> ;
+       qb:measureType <{SHARED}def/measure/rank> }}"""
 
 
 def run_query(hub: Path, *args: str) -> subprocess.CompletedProcess:
@@ -131,11 +133,15 @@ def councils(tmp_path_factory, stub):
         for member_id, district in COUNCILS.items():
             root = tmp_path_factory.mktemp(member_id)
             port = free_port()
-            settings = Settings(var_dir=root / "var", base_uri=f"http://127.0.0.1:{port}/")
+            settings = Settings(
+                var_dir=root / "var", base_uri=f"http://127.0.0.1:{port}/", definitions_base=SHARED
+            )
             rows = file1[file1["lad"] == district]
             outcomes = build_quietly(settings, ("imd-lsoa/2019",), only_areas=frozenset(rows["lsoa"]))
             assert all_published(outcomes), [o.error or o.report for o in outcomes]
-            servers.append(start_server(root, settings, port, base_uri=settings.base_uri))
+            servers.append(
+                start_server(root, settings, port, base_uri=settings.base_uri, definitions_base=SHARED)
+            )
             members[member_id] = settings.base_uri
             expected[member_id] = dict(zip(rows["lsoa"], rows["imd_rank"].astype(int), strict=True))
         members["offline"] = f"http://127.0.0.1:{free_port()}/"  # nothing listens there
