@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run build serve test lint format bundle bench bench-build bench-sparql bench-aggregate bench-api bench-spi clean
+.PHONY: run build serve test lint format bundle bench bench-build bench-sparql bench-aggregate bench-api bench-spi bench-federation clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "localindex needs Python 3.11 or newer")'
@@ -56,6 +56,10 @@ bench-api: $(INSTALLED)
 
 bench-spi: $(INSTALLED)
 	$(BIN)/python bench/spi.py
+
+## bench-federation: a hub harvests the national build served on 127.0.0.1:8080 (run `make build` first)
+bench-federation: $(INSTALLED)
+	$(BIN)/python bench/federation.py
 
 clean:
 	rm -rf var

@@ -1,0 +1,100 @@
+"""Federation at national scale: a hub harvests a member that publishes every English LSOA.
+
+The member is the national build in ./var (run `make build` first), served on its own base URI
+(default http://127.0.0.1:8080/, which must be free). The hub harvests its imd-lsoa series, checks
+each release, loads it and builds region and STP summaries over the member's LSOAs. With every LSOA
+covered those summaries must equal the member's own imd-region/2019 and imd-stp/2019 (same method):
+printed as the largest difference. Baseline in the same run: bare pyoxigraph parse of the same dump.
+Usage: python bench/federation.py [--config localindex.toml]"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from publisher.config import Settings, load_settings  # noqa: E402
+from publisher.csvw import read_csvw_table  # noqa: E402
+from publisher.federate import federate  # noqa: E402
+from publisher.hub import HubConfig  # noqa: E402
+from publisher.store import current_snapshot  # noqa: E402
+from tests.conftest import Server, free_port, settings_file  # noqa: E402
+
+
+def table(release: dict):
+    return read_csvw_table(Path(release["dir"]) / f"{release['stem']}.csv-metadata.json")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--config", default=None)
+    member = load_settings(parser.parse_args().config)
+    snapshot = current_snapshot(member)
+    if snapshot is None or "imd-region/2019" not in snapshot.releases:
+        sys.exit(f"no national build under {member.var_dir}: run `make build` first")
+    port = int(member.base_uri.rstrip("/").rsplit(":", 1)[1])
+    with tempfile.TemporaryDirectory() as temporary:
+        root = Path(temporary)
+        server = Server(settings_file(root, var_dir=str(member.var_dir), base_uri=member.base_uri), port)
+        try:
+            hub_toml = root / "hub.toml"
+            hub_toml.write_text(
+                '[hub]\nid = "national"\ntitle = "National hub"\ntimeout_s = 120\nmax_download_mb = 2000\n'
+                f'[[member]]\nid = "member"\nbase_uri = "{member.base_uri}"\nseries = ["imd-lsoa"]\n'
+            )
+            hub = Settings(
+                var_dir=root / "hub" / "var",
+                base_uri=f"http://127.0.0.1:{free_port()}/",
+                definitions_base=member.definitions,
+            )
+            steps: list[tuple[float, str]] = []
+            started = time.perf_counter()
+            reports = federate(
+                hub, HubConfig.load(hub_toml), lambda m: steps.append((time.perf_counter(), m))
+            )
+            elapsed = time.perf_counter() - started
+        finally:
+            server.stop()
+        for report in reports:
+            print(report.render())
+        print(f"harvest of the member's LSOA editions, checks, load and the hub's summaries: {elapsed:.1f} s")
+        previous = started
+        for moment, message in steps:
+            if message.strip().startswith(("member:", "imd-", "published", "loading", "catalogue")):
+                print(f"  +{moment - previous:6.1f} s  {message.strip()[:100]}")
+                previous = moment
+
+        dump = Path(snapshot.releases["imd-lsoa/2019"]["dir"]) / "imd-lsoa-2019.nt.gz"
+        bare = time.perf_counter()
+        with gzip.open(dump, "rb") as handle:
+            ox.Store().bulk_load(handle, format=ox.RdfFormat.N_TRIPLES)
+        print(
+            f"baseline: bare pyoxigraph in-memory load of imd-lsoa-2019.nt.gz: {time.perf_counter() - bare:.1f} s"
+        )
+
+        hub_releases = current_snapshot(hub).releases
+        for level in ("region", "stp"):
+            ours = table(hub_releases[f"imd-{level}-members/2019"])
+            theirs = table(snapshot.releases[f"imd-{level}/2019"])
+            theirs = theirs[theirs["component"] == "imd"]
+            merged = ours.merge(theirs, on=["area", "measure"], suffixes=("_hub", "_member"))
+            merged = merged[
+                merged["measure"].isin(["average-score", "average-rank", "proportion-most-deprived-10pc"])
+            ]
+            difference = (merged["value_hub"] - merged["value_member"]).abs().max()
+            coverage = ours.loc[ours["measure"] == "population-coverage", "value"]
+            print(
+                f"{level}: {merged['area'].nunique()} areas; largest difference from the member's own "
+                f"imd-{level}/2019: {difference:.2e}; population coverage {coverage.min():.6f}..{coverage.max():.6f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
