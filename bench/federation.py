@@ -75,9 +75,8 @@ def main() -> None:
         bare = time.perf_counter()
         with gzip.open(dump, "rb") as handle:
             ox.Store().bulk_load(handle, format=ox.RdfFormat.N_TRIPLES)
-        print(
-            f"baseline: bare pyoxigraph in-memory load of imd-lsoa-2019.nt.gz: {time.perf_counter() - bare:.1f} s"
-        )
+        seconds = time.perf_counter() - bare
+        print(f"baseline: bare pyoxigraph in-memory load of imd-lsoa-2019.nt.gz: {seconds:.1f} s")
 
         hub_releases = current_snapshot(hub).releases
         for level in ("region", "stp"):
@@ -92,7 +91,8 @@ def main() -> None:
             coverage = ours.loc[ours["measure"] == "population-coverage", "value"]
             print(
                 f"{level}: {merged['area'].nunique()} areas; largest difference from the member's own "
-                f"imd-{level}/2019: {difference:.2e}; population coverage {coverage.min():.6f}..{coverage.max():.6f}"
+                f"imd-{level}/2019: {difference:.2e}; "
+                f"population coverage {coverage.min():.6f}..{coverage.max():.6f}"
             )
 
 
