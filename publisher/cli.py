@@ -166,14 +166,17 @@ def spi_diagnose(settings, dataset: str) -> None:
             click.echo(f"omitted: {component.id}: {component.omitted}")
 
 
-@main.command()
-@click.option(
+hub_option = click.option(
     "--config",
     "hub_path",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Hub configuration (hub.toml): the member councils, the only hosts contacted.",
+    help="Hub configuration (hub.toml): the member councils, the only hosts ever contacted.",
 )
+
+
+@main.command()
+@hub_option
 @click.pass_obj
 def federate(settings, hub_path: Path) -> None:
     """Harvest the members' current releases into this hub and publish them.
@@ -197,13 +200,7 @@ def federate(settings, hub_path: Path) -> None:
 
 @main.command()
 @click.argument("query")
-@click.option(
-    "--config",
-    "hub_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Hub configuration (hub.toml) listing the member councils.",
-)
+@hub_option
 @click.option("--member", "member_ids", multiple=True, help="Query only this member id (repeatable).")
 @click.option(
     "--timeout",
