@@ -75,6 +75,7 @@ class Revision:
 
     number: int
     issued: str  # ISO date this revision was first published
+    content: str  # li:contentSha256: what makes it this revision and not the next
     replaces: str | None = None  # the dataset URI of the revision it corrects
 
 
@@ -128,6 +129,7 @@ def dataset_metadata(
     add((dataset, DCAT.inSeries, series))
     add((dataset, DCAT.version, Literal(spec.edition)))
     add((dataset, li.revision, Literal(revision.number, datatype=XSD.integer)))
+    add((dataset, li.contentSha256, Literal(revision.content)))
     add((dataset, li.edition, URIRef(minter.edition(spec.series, spec.edition))))
     if revision.replaces:
         add((dataset, DCTERMS.replaces, URIRef(revision.replaces)))

@@ -112,11 +112,12 @@ def next_revision(current: dict | None, content: str, today: str) -> Revision:
     """Revision 1 for a new edition; the same revision when the content is unchanged (a rebuild after
     a software or wording change); otherwise the next one, replacing the current."""
     if current is None:
-        return Revision(1, today)
+        return Revision(1, today, content)
     number = current.get("revision", 1)
     if current.get("content", content) == content:  # releases from before revisions count as unchanged
-        return Revision(number, current.get("issued", current["published"][:10]), current.get("replaces"))
-    return Revision(number + 1, today, current["dataset"])
+        issued = current.get("issued", current["published"][:10])
+        return Revision(number, issued, content, current.get("replaces"))
+    return Revision(number + 1, today, content, current["dataset"])
 
 
 def vocabulary_graph_content(minter: Minter) -> tuple[str, bytes]:

@@ -93,6 +93,11 @@ def test_a_correction_is_revision_2_and_replaces_revision_1(corrected):
     new_description = Graph().parse(revision_2)
     assert (URIRef(revision_2), DCTERMS.replaces, URIRef(edition)) in new_description
     assert (URIRef(revision_2), PROV.wasRevisionOf, URIRef(edition)) in new_description
+    content = URIRef(minter.ontology("contentSha256"))
+    assert str(new_description.value(URIRef(revision_2), content)) == release["content"]
+    assert old_description.value(URIRef(edition), content) != new_description.value(
+        URIRef(revision_2), content
+    )
     assert isomorphic(new_description, Graph().parse(revision_2 + ".jsonld", format="json-ld"))
 
 
