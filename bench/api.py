@@ -6,7 +6,6 @@ Usage: python bench/api.py [--config localindex.toml]"""
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -17,9 +16,7 @@ import pyoxigraph as ox
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api import create_app  # noqa: E402
-from bench.timing import timed  # noqa: E402
-from publisher.config import load_settings  # noqa: E402
-from publisher.store import current_snapshot  # noqa: E402
+from bench.timing import national_build, timed  # noqa: E402
 
 POSTED = 1000
 
@@ -29,12 +26,7 @@ def report(what: str, median: float, p95: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--config", default=None)
-    settings = load_settings(parser.parse_args().config)
-    snapshot = current_snapshot(settings)
-    if snapshot is None or "imd-lsoa/2019" not in snapshot.releases:
-        sys.exit(f"no published imd-lsoa/2019 under {settings.var_dir}: run `make build` first")
+    settings, snapshot = national_build("imd-lsoa/2019")
     client = create_app(settings).test_client()
 
     def ok(response):
