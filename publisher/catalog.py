@@ -35,9 +35,15 @@ def catalog_graph(releases: dict, minter: Minter, publisher: tuple[str, str]) ->
     graph.bind("li", li)
     add = graph.add
     catalog, agent = URIRef(minter.catalog), URIRef(publisher[1])
-    add((agent, RDF.type, FOAF.Agent))
-    add((agent, FOAF.name, Literal(publisher[0])))
-    add((agent, RDFS.label, Literal(publisher[0])))
+    agents = {publisher[1]: {"name": publisher[0], "uri": publisher[1]}}
+    agents |= {r["publisher"]["uri"]: r["publisher"] for r in releases.values() if r.get("publisher")}
+    for described in agents.values():
+        node = URIRef(described["uri"])
+        add((node, RDF.type, FOAF.Agent))
+        add((node, FOAF.name, Literal(described["name"])))
+        add((node, RDFS.label, Literal(described["name"])))
+        if described.get("homepage"):
+            add((node, FOAF.homepage, URIRef(described["homepage"])))
     add((catalog, RDF.type, DCAT.Catalog))
     add((catalog, DCTERMS.title, Literal(f"{publisher[0]}: catalogue", lang="en")))
     add((catalog, DCTERMS.description, Literal(CATALOG_DESCRIPTION, lang="en")))
@@ -73,7 +79,7 @@ def catalog_graph(releases: dict, minter: Minter, publisher: tuple[str, str]) ->
         add((catalog, DCAT.dataset, dataset))
         add((series, RDF.type, DCAT.DatasetSeries))
         add((series, DCTERMS.title, Literal(release["series_title"], lang="en")))
-        add((series, DCTERMS.publisher, agent))
+        add((series, DCTERMS.publisher, URIRef(release.get("publisher", {}).get("uri", publisher[1]))))
         add((edition, li.currentRevision, dataset))
         for record in [*release.get("history", []), release]:
             add((URIRef(record["dataset"]), li.namedGraph, URIRef(record["graph"])))

@@ -22,6 +22,7 @@ class Settings:
     definitions_base: str = ""
     var_dir: Path = ROOT / "var"
     datasets_file: Path = ROOT / "data" / "datasets.toml"
+    publishers_file: Path = ROOT / "data" / "publishers.toml"
     publisher_name: str = "localindex"
     publisher_uri: str = "http://127.0.0.1:8080/id/publisher/localindex"
     host: str = "127.0.0.1"
@@ -34,6 +35,12 @@ class Settings:
     query_memory_mb: int = 4096
     query_result_max_bytes: int = 100_000_000
     shacl_sample_areas: int = 25
+    # Submissions (localindex ingest): counts of people or households from 1 to this minus one are
+    # withheld, with the cells that would reveal them.
+    suppression_threshold: int = 10
+    submission_max_file_bytes: int = 1_000_000_000
+    submission_max_field_chars: int = 10_000
+    submission_max_archive_bytes: int = 500_000_000
 
     @property
     def definitions(self) -> str:
@@ -55,11 +62,19 @@ class Settings:
     def staging_dir(self) -> Path:
         return self.var_dir / "staging"
 
+    @property
+    def submissions_dir(self) -> Path:
+        return self.var_dir / "submissions"
+
+    @property
+    def audit_log(self) -> Path:
+        return self.var_dir / "audit" / "ingest.jsonl"
+
     def with_overrides(self, **changes) -> Settings:
         return replace(self, **changes)
 
 
-_PATH_FIELDS = {"var_dir", "datasets_file"}
+_PATH_FIELDS = {"var_dir", "datasets_file", "publishers_file"}
 
 
 def load_settings(path: str | Path | None = None, **overrides) -> Settings:

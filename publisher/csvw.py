@@ -47,7 +47,7 @@ def write_csvw(
         "@id": f"{shape.dataset}/csvw",
         "dc:title": spec.title,
         "dc:description": " ".join(spec.description.split()),
-        "dc:license": {"@id": uris.OGL_V3},
+        "dc:license": {"@id": spec.licence_uri},
         "dc:source": {"@id": shape.dataset},
         "tables": tables,
     }

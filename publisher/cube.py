@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyoxigraph as ox
-from rdflib import RDFS, URIRef
+from rdflib import RDFS, Graph, URIRef
 
 from . import uris
 from .datasets import DatasetSpec
 from .uris import Minter
+from .vocab import Concept, scheme_concepts, vocabulary_graph
 from .vocab import measures as vocabulary_measures
-from .vocab import vocabulary_graph
 
 XSD_INTEGER = uris.XSD + "integer"
 QB_CODE_LIST = URIRef(uris.QB + "codeList")
@@ -42,10 +42,21 @@ class CubeShape:
     datatypes: dict[str, str]  # notation → xsd datatype IRI
     rank_measures: frozenset[str]  # notations of the measures that are ranks (li:rankOf), 1..universe
     bounds: dict[str, tuple[float | None, float | None]]  # notation → (li:minimumValue, li:maximumValue)
+    concepts: tuple[Concept, ...]  # of the component scheme, in display order
 
     @classmethod
-    def of(cls, spec: DatasetSpec, minter: Minter, component_dimension: str, revision: int = 1):
+    def of(
+        cls,
+        spec: DatasetSpec,
+        minter: Minter,
+        component_dimension: str,
+        revision: int = 1,
+        vocabulary: Graph | None = None,
+    ):
+        """``vocabulary``: terms the release defines itself (a submission's dimension and indicators)."""
         graph = vocabulary_graph(minter.defs)
+        if vocabulary is not None:
+            graph = graph + vocabulary
         code_list = graph.value(URIRef(minter.dimension(component_dimension)), QB_CODE_LIST)
         if code_list is None:
             raise LookupError(f"dimension {component_dimension!r} has no qb:codeList in vocab/")
@@ -58,6 +69,7 @@ class CubeShape:
             if found is None:
                 raise LookupError(f"measure {iri} has no rdfs:range in vocab/")
             datatypes[notation] = str(found)
+        scheme = str(code_list).rsplit("/", 1)[-1]
         return cls(
             dataset=minter.dataset(spec.series, spec.edition, revision),
             structure=minter.structure(spec.series, spec.edition, revision),
@@ -65,7 +77,7 @@ class CubeShape:
             area_list=minter.area_list(spec.series, spec.edition, revision),
             revision=revision,
             component_dimension=minter.dimension(component_dimension),
-            component_scheme=str(code_list).rsplit("/", 1)[-1],
+            component_scheme=scheme,
             measures=measures,
             datatypes=datatypes,
             rank_measures=ranks,
@@ -74,6 +86,7 @@ class CubeShape:
                 for m in measures
                 if m in described and (described[m].minimum, described[m].maximum) != (None, None)
             },
+            concepts=tuple(scheme_concepts(minter.defs, scheme, vocabulary)),
         )
 
     def component_spec(self, name: str) -> str:

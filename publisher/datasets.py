@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .uris import check_segment, period
+from .uris import OGL_V3, check_segment, period
 
 
 @dataclass(frozen=True)
@@ -31,12 +31,18 @@ class DatasetSpec:
     publishes_area_facts: bool = True
     rank_direction: str = "1 = most deprived"
     derived_from: str = ""  # "series/edition" of the dataset this one is computed from
+    publisher: str = ""  # id of a registered publisher (data/publishers.toml); "" = this deployment
+    licence: str = ""  # URI; "" = the Open Government Licence v3.0
     root: Path = Path(".")
     source: DatasetSpec | None = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:
         return f"{self.series}/{self.edition}"
+
+    @property
+    def licence_uri(self) -> str:
+        return self.licence or OGL_V3
 
     def input_path(self, relative: str) -> Path:
         """Resolve an input path, refusing anything outside the datasets file's folder."""

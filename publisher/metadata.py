@@ -121,7 +121,7 @@ def dataset_metadata(
     add((dataset, DCTERMS.title, Literal(spec.title, lang="en")))
     add((dataset, DCTERMS.description, Literal(" ".join(spec.description.split()), lang="en")))
     add((dataset, li.missingValues, Literal(" ".join(spec.missing_values.split()), lang="en")))
-    add((dataset, DCTERMS.license, URIRef(uris.OGL_V3)))
+    add((dataset, DCTERMS.license, URIRef(spec.licence_uri)))
     add((dataset, DCTERMS.publisher, publisher_uri))
     add((dataset, DCTERMS.issued, Literal(revision.issued, datatype=XSD.date)))
     add((dataset, DCTERMS.temporal, URIRef(uris.period(spec.period))))
@@ -189,7 +189,7 @@ def dataset_metadata(
         add((node, DCAT.downloadURL, node))
         add((node, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{item.media_type}")))
         add((node, DCTERMS.conformsTo, URIRef(item.conforms_to)))
-        add((node, DCTERMS.license, URIRef(uris.OGL_V3)))
+        add((node, DCTERMS.license, URIRef(spec.licence_uri)))
 
     _structure(graph, spec, shape, minter)
     return graph

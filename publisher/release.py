@@ -29,6 +29,7 @@ from .datasets import DatasetSpec
 from .indices import builder
 from .metadata import Build, Distribution, Revision, SourceFile, dataset_metadata
 from .paths import ROOT, SHAPES_DIR, VOCAB_DIR
+from .publishers import publisher_of
 from .shapes import dataset_shapes
 from .store import Registry, WritableStore
 from .uris import Minter
@@ -147,6 +148,7 @@ def build_release(
     progress: Callable[[str], None] = print,
 ) -> Outcome:
     minter = Minter.of(settings)
+    publisher = publisher_of(spec, settings)
     clock = StepClock(progress, spec.name)
     checksums = {path: sha256_of(path) for path in spec.input_files()}
     key = release_key(spec, settings, checksums, only_areas)
@@ -160,7 +162,7 @@ def build_release(
     table = built.table
     content = content_sha256(table, built.areas)
     revision = next_revision(current, content, started.date().isoformat())
-    shape = CubeShape.of(spec, minter, built.component_dimension, revision.number)
+    shape = CubeShape.of(spec, minter, built.component_dimension, revision.number, built.vocabulary)
     clock.step(
         f"tidy table: {len(table):,} observations of {len(built.areas):,} areas (revision {revision.number})"
     )
@@ -199,7 +201,7 @@ def build_release(
             spec,
             shape,
             minter,
-            publisher=(settings.publisher_name, settings.publisher_uri),
+            publisher=(publisher.name, publisher.uri),
             build=build,
             revision=revision,
             sources=sources,
@@ -251,6 +253,8 @@ def build_release(
         # What the API needs to describe and query the release without parsing its RDF.
         "series": spec.series,
         "series_title": spec.series_title,
+        "publisher": publisher.record(),
+        "licence": spec.licence_uri,
         "edition": spec.edition,
         "title": spec.title,
         "builder": spec.builder,

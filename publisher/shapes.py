@@ -14,7 +14,6 @@ from . import uris
 from .cube import CubeShape
 from .datasets import DatasetSpec
 from .uris import Minter
-from .vocab import scheme_concepts
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 QB = Namespace(uris.QB)
@@ -71,7 +70,7 @@ class _ShapeBuilder:
 def dataset_shapes(spec: DatasetSpec, shape: CubeShape, minter: Minter) -> Graph:
     graph = Graph()
     build = _ShapeBuilder(graph, shape.dataset)
-    concepts = scheme_concepts(minter.defs, shape.component_scheme)
+    concepts = shape.concepts
     component_dim = shape.component_dimension
 
     dimensions = [uris.REF_AREA, uris.REF_PERIOD, component_dim, uris.QB + "measureType"]
@@ -98,17 +97,18 @@ def dataset_shapes(spec: DatasetSpec, shape: CubeShape, minter: Minter) -> Graph
     s = build.node_shape(message)
     graph.add((s, SH.property, build.prop(uris.UNIT_MEASURE, message, minCount=Literal(1))))
 
-    missing = URIRef(minter.concept("obs-status", "missing"))
+    withheld = [minter.concept("obs-status", status) for status in ("missing", "suppressed")]
     for notation, measure in shape.measures.items():
         is_this = build.anonymous(build.prop(QB.measureType, hasValue=URIRef(measure)))
         s = build.node_shape(
-            f"IC-15: an observation of measure type {notation} has a {notation} value or obsStatus missing"
+            f"IC-15: an observation of measure type {notation} has a {notation} value or obsStatus "
+            "missing or suppressed"
         )
         build.either(
             s,
             build.negation(is_this),
             build.anonymous(build.prop(measure, minCount=Literal(1))),
-            build.anonymous(build.prop(uris.OBS_STATUS, hasValue=missing)),
+            build.anonymous(build.prop(uris.OBS_STATUS, in_=withheld)),
         )
         # IC-16 without sh:or: whatever has a value for this measure must have it as its measure type.
         message = (

@@ -25,7 +25,6 @@ from .paths import CHECKS_DIR, SHAPES_DIR
 from .store import bulk_load_gz
 from .tidy import KEY
 from .uris import Minter
-from .vocab import scheme_concepts
 
 SHOWN = 10
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -77,7 +76,7 @@ def check_table(
 ) -> list[Finding]:
     """Tabular rules over the tidy table, vectorised; offending observations named by URI."""
     findings: list[Finding] = []
-    concepts = {c.notation: c for c in scheme_concepts(minter.defs, shape.component_scheme)}
+    concepts = {c.notation: c for c in shape.concepts}
 
     def flag(rule: str, message: str, mask: pd.Series) -> None:
         if mask.any():
@@ -107,8 +106,8 @@ def check_table(
     flag("IC-13", "observation has no unit", table["unit"].isna() | table["unit"].astype(str).eq(""))
     flag(
         "IC-15",
-        "observation has no value and no status 'missing'",
-        table["value"].isna() & table["status"].astype(str).ne("missing"),
+        "observation has no value and no status 'missing' or 'suppressed'",
+        table["value"].isna() & ~table["status"].astype(str).isin(["missing", "suppressed"]),
     )
     flag(
         "IC-19",

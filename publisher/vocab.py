@@ -44,9 +44,10 @@ class Concept:
     score_maximum: float | None
 
 
-def scheme_concepts(base: str, scheme: str) -> list[Concept]:
-    """Concepts of a scheme in display order, with their method parameters."""
-    graph = vocabulary_graph(base)
+def scheme_concepts(base: str, scheme: str, extra: Graph | None = None) -> list[Concept]:
+    """Concepts of a scheme in display order, with their method parameters; ``extra`` holds the
+    concept schemes a release states itself (a submission's own indicators)."""
+    graph = vocabulary_graph(base) if extra is None else vocabulary_graph(base) + extra
     li = Namespace(base + "def/ontology/")
     scheme_uri = URIRef(f"{base}def/concept-scheme/{scheme}")
 

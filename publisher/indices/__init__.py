@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
+from rdflib import Graph
 
 
 @dataclass
@@ -20,16 +21,18 @@ class BuiltTable:
     areas_without_data: list[str] = field(default_factory=list)  # areas of the level that get no value
     # adds what only this builder knows to the release metadata: (graph, dataset IRI, minter)
     describe: Callable | None = None
+    vocabulary: Graph | None = None  # terms the release defines itself (a submission's indicators)
 
 
 def builder(name: str):
-    from . import federated, imd, imd_summary, spi
+    from . import federated, imd, imd_summary, spi, submission
 
     builders = {
         "imd": imd.build,
         "imd-summary": imd_summary.build,
         "spi": spi.build,
         "federated": federated.build,
+        "submission": submission.build,
     }
     try:
         return builders[name]

@@ -1,0 +1,159 @@
+"""Read a submitted CSV safely and in constant memory: refuse what is not UTF-8 CSV text, match the
+header to the format (case, spaces and hyphens do not matter), and yield one row at a time with its
+spreadsheet row number (the header is row 1)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from .privacy import personal_column, personal_value
+from .problems import ProblemLog
+from .standard import TableFormat
+
+CHUNK = 1 << 20
+
+
+def normalise_header(header: str) -> str:
+    return re.sub(r"[\s\-]+", "_", header.strip().lstrip("\ufeff").lower())
+
+
+def rows(
+    path: Path, name: str, table: TableFormat, log: ProblemLog, max_field_chars: int
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (row number, {column: text}) for each well-formed row; record every problem in ``log``."""
+    if not _is_text(path, name, log):
+        return
+    csv.field_size_limit(max_field_chars)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader, None)
+            if header is None:
+                log.add(name, None, None, "empty-file", "the file has no header and no rows")
+                return
+            columns = _match_header(header, name, table, log)
+            if columns is None:
+                return
+            number = 1
+            for number, record in enumerate(reader, start=2):
+                if len(record) != len(header):
+                    if not any(cell.strip() for cell in record):
+                        continue  # blank line, e.g. at the end of a spreadsheet export
+                    log.add(
+                        name,
+                        number,
+                        None,
+                        "row-length",
+                        f"{len(record)} fields; the header has {len(header)}",
+                    )
+                    continue
+                yield number, {column: record[i] for i, column in columns.items()}
+            if number == 1:
+                log.add(name, None, None, "no-rows", "the file has a header but no rows")
+        except csv.Error as error:
+            code = "field-too-long" if "field larger" in str(error) else "csv-syntax"
+            where = reader.line_num
+            detail = (
+                f"a field is longer than {max_field_chars:,} characters"
+                if code == "field-too-long"
+                else str(error)
+            )
+            log.add(name, where, None, code, f"{detail} (near line {where}); reading stopped here")
+
+
+def _is_text(path: Path, name: str, log: ProblemLog) -> bool:
+    """UTF-8 text (a BOM is fine), not binary; a Windows-1252 file is recognised and refused."""
+    if path.stat().st_size == 0:
+        log.add(name, None, None, "empty-file", "the file is empty (0 bytes)")
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 1
+    with path.open("rb") as handle:
+        first = True
+        while chunk := handle.read(CHUNK):
+            if first and b"\x00" in chunk[:8192]:
+                log.add(
+                    name, None, None, "binary-file", "the file is binary (it holds NUL bytes), not CSV text"
+                )
+                return False
+            first = False
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                line = lines + chunk[: error.start].count(b"\n")
+                log.add(name, line, None, "encoding", _encoding_reason(chunk[error.start : error.start + 4]))
+                return False
+            lines += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            log.add(name, lines, None, "encoding", "the file ends in the middle of a UTF-8 character")
+            return False
+    return True
+
+
+def _encoding_reason(sample: bytes) -> str:
+    try:
+        sample[:1].decode("cp1252")
+        guess = "it looks like Windows-1252 (cp1252), as Excel saves 'CSV' by default"
+    except UnicodeDecodeError:
+        guess = "its encoding is unknown"
+    return f"the file is not UTF-8 ({guess}); save it as 'CSV UTF-8' and submit again"
+
+
+def _match_header(header: list[str], name: str, table: TableFormat, log: ProblemLog) -> dict[int, str] | None:
+    """Map field positions to the format's columns; None when a row cannot be read by this header."""
+    normalised = [normalise_header(h) for h in header]
+    known = set(table.names)
+    columns: dict[int, str] = {}
+    fatal = False
+    for position, column in enumerate(normalised):
+        if column in columns.values():
+            log.add(name, 1, column, "duplicate-column", "the column appears more than once")
+            fatal = True
+        elif column in known:
+            columns[position] = column
+        elif (kind := personal_column(column)) is not None:
+            log.add(
+                name,
+                1,
+                _label(header[position], position),
+                "personal-data",
+                f"the column looks like {kind}; submissions hold aggregates only - remove the column",
+            )
+            fatal = True
+        else:
+            close = difflib.get_close_matches(column, sorted(known - set(normalised)), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            log.add(
+                name,
+                1,
+                _label(header[position], position),
+                "unexpected-column",
+                f"not a column of the {table.name} format{hint}; columns: {', '.join(table.names)}",
+            )
+            fatal = True
+    for column in table.columns:
+        if column.required and column.name not in normalised:
+            log.add(
+                name,
+                1,
+                column.name,
+                "missing-column",
+                f"required column missing (found: {', '.join(normalised)})",
+            )
+            fatal = True
+    return None if fatal else columns
+
+
+def _label(header: str, position: int) -> str:
+    """A header as written when it is a plain name; its position when it might itself be personal."""
+    text = header.strip()
+    if re.fullmatch(r"[\w .()-]{1,40}", text) and personal_value(text) is None:
+        return text
+    return f"column {position + 1}"
