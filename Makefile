@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run build serve test lint format bundle bench bench-build bench-sparql bench-aggregate bench-api bench-spi bench-federation clean
+.PHONY: run build serve test lint format bundle samples bench bench-build bench-sparql bench-aggregate bench-api bench-spi bench-federation clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "localindex needs Python 3.11 or newer")'
@@ -16,8 +16,11 @@ $(INSTALLED): pyproject.toml
 ## run: create .venv, build the bundled datasets (reused when unchanged) and serve on 127.0.0.1:8080
 run: build serve
 
+## build: the bundled datasets, then the two sample submissions (data/submissions/) as their publishers
 build: $(INSTALLED)
 	$(BIN)/localindex build
+	$(BIN)/localindex ingest data/submissions/lbbd-spi-2018 --publisher lbbd
+	$(BIN)/localindex ingest data/submissions/hackney-wards-2019 --publisher hackney
 
 serve: $(INSTALLED)
 	$(BIN)/localindex serve
@@ -37,6 +40,10 @@ format: $(INSTALLED)
 ## bundle: re-copy the needed columns of ../shared/data/raw into data/ (maintainers only)
 bundle: $(INSTALLED)
 	$(BIN)/python -m publisher.bundle
+
+## samples: rewrite the sample submissions in data/submissions/ from real public data (maintainers only)
+samples: $(INSTALLED)
+	$(BIN)/python -m publisher.samples
 
 ## bench: build, SPARQL latency and aggregation benchmarks (prints figures; see bench/RESULTS.md)
 bench: bench-build bench-sparql bench-aggregate bench-api bench-spi

@@ -97,6 +97,8 @@ def _provenance_markdown(records: list[dict]) -> str:
         "where those bytes came from). Values are copied as text, unchanged; columns are renamed to the",
         "short names listed. Files are gzip-compressed UTF-8 CSV with LF line endings.",
         "",
+        "The two sample submissions in `data/submissions/` are described in `data/submissions/README.md`.",
+        "",
     ]
     for record in records:
         renamed = "; ".join(f"`{new}` ← `{old.strip()}`" for new, old in record["columns"].items())

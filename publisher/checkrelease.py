@@ -29,7 +29,7 @@ def validate_release(
     report = Report(f"{spec.name} ({directory})")
     metadata = Graph().parse(directory / f"{stem}-metadata.ttl", format="turtle")
     component_dimension = _component_dimension(metadata, minter)
-    shape = CubeShape.of(spec, minter, component_dimension, revision)
+    shape = CubeShape.of(spec, minter, component_dimension, revision, vocabulary=metadata)
 
     staged = stage_file(directory / f"{stem}.nt.gz", VALIDATION_GRAPH)
     member = (

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .config import load_settings
-from .datasets import load_datasets, select
+from .datasets import all_datasets, load_datasets, select
 
 
 @click.group()
@@ -39,7 +39,7 @@ def build(settings, datasets: tuple[str, ...], force: bool, full_shacl: bool) ->
     """
     from .build import build_all
 
-    specs = select(load_datasets(settings.datasets_file), list(datasets))
+    specs = select(all_datasets(settings), list(datasets))
     started = time.perf_counter()
     outcomes = build_all(settings, specs, force=force, full_shacl=full_shacl, progress=click.echo)
     failed = [o.dataset for o in outcomes if o.status == "failed"]
@@ -49,6 +49,30 @@ def build(settings, datasets: tuple[str, ...], force: bool, full_shacl: bool) ->
     )
     if failed:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--publisher", "publisher_id", required=True, help="Id of a publisher in the publishers file.")
+@click.option("--delete-source", is_flag=True, help="Delete the submitted files once they are published.")
+@click.pass_obj
+def ingest(settings, source: Path, publisher_id: str, delete_source: bool) -> None:
+    """Check and publish a submission (a folder or .zip in the input format, /def/input-format/).
+
+    Every problem is listed as file:row:column: [code] reason. A refused submission exits 1 and
+    changes nothing that is published; personal data is refused, never echoed.
+    """
+    from .publishers import UnknownPublisher
+    from .submission.ingest import ingest as run
+
+    try:
+        result = run(source, publisher_id, settings, delete_source=delete_source, progress=click.echo)
+    except UnknownPublisher as error:
+        raise click.ClickException(str(error)) from None
+    if result.status == "refused":
+        click.echo(result.message, err=True)
+        sys.exit(1)
+    click.echo(f"{result.dataset}: {result.status}")
 
 
 @main.command()
@@ -77,7 +101,7 @@ def validate(settings, target: str | None, full: bool) -> None:
                 f"not published: {', '.join(unknown)} (published: {', '.join(releases)})"
             )
         directories = [Path(releases[n]["dir"]) for n in names]
-    specs = load_datasets(settings.datasets_file)
+    specs = all_datasets(settings)
     invalid = False
     for directory in directories:
         report = validate_release(directory, specs, settings, full=full)

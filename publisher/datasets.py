@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -84,6 +85,27 @@ def load_datasets(path: Path) -> list[DatasetSpec]:
                 raise ValueError(f"{path}: dataset {spec.name} is derived from unknown {spec.derived_from!r}")
             specs[index] = replace(spec, source=by_name[spec.derived_from])
     return specs
+
+
+SPEC_FILE = "dataset.json"
+
+
+def save_spec(spec: DatasetSpec, folder: Path) -> None:
+    """Write the definition of a dataset not in the datasets file (a submission) beside its inputs."""
+    values = {k: v for k, v in vars(spec).items() if k not in ("root", "source")}
+    (folder / SPEC_FILE).write_text(json.dumps(values, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def submitted_datasets(root: Path) -> list[DatasetSpec]:
+    """The datasets published by `localindex ingest`, from var/submissions/{publisher}/{series}/{edition}/."""
+    return [
+        DatasetSpec(**json.loads(path.read_text(encoding="utf-8")), root=root)
+        for path in sorted(root.glob(f"*/*/*/{SPEC_FILE}"))
+    ]
+
+
+def all_datasets(settings) -> list[DatasetSpec]:
+    return load_datasets(settings.datasets_file) + submitted_datasets(settings.submissions_dir)
 
 
 def select(specs: list[DatasetSpec], names: list[str]) -> list[DatasetSpec]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..build import build_all
-from ..datasets import DatasetSpec
+from ..datasets import DatasetSpec, save_spec
 from ..geography import Geography
 from ..paths import DATA_DIR
 from ..publishers import Publisher, registered_publisher
@@ -174,6 +174,7 @@ def _ingest(source, publisher: Publisher, settings, work: Path, event: dict, tod
         shutil.rmtree(final, ignore_errors=True)
         final.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(target, final)
+        save_spec(spec, final)
     dataset = f"{spec.name}"
     return IngestResult(outcome.status, dataset, counts={"observations": outcome.observations}), files
 
