@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, send_file
 
 from publisher.catalog import latest_release, void_graph
+from publisher.publishers import publisher_of
 from publisher.uris import GEOGRAPHY, Minter
 from publisher.vocab import measures as vocabulary_measures
 
@@ -213,7 +214,7 @@ def area(code: str):
 
 
 def _dataset_page(iri: str, triples, labeller: Labeller, name: str, release: dict, current: bool) -> str:
-    minter, settings = _minter(), _settings()
+    minter = _minter()
     everything = _described().snapshot.releases[name]
     records = [*everything.get("history", []), {**everything, "history": []}]
     by_dataset = {r["dataset"]: r for r in records}
@@ -242,7 +243,7 @@ def _dataset_page(iri: str, triples, labeller: Labeller, name: str, release: dic
         "current": current,
         "replaced_by": labeller.term(replaced_by) if replaced_by else None,
         "issued": release.get("issued", release["published"][:10]),
-        "publisher": labeller.term(settings.publisher_uri),
+        "publisher": labeller.term(publisher_of(release, _settings()).uri),
         "licence": labeller.term(objects(triples, iri, PREFIXES["dct"] + "license")[0]),
         "level": release["level"],
         "vintage": release["vintage"],
@@ -288,7 +289,7 @@ def _dataset_page(iri: str, triples, labeller: Labeller, name: str, release: dic
         dataset=view,
         properties=properties(iri, triples, labeller),
         alternates=_alternates(iri, (*RDF_SUFFIXES, "csv")),
-        cite=cite_release(release, settings.publisher_name),
+        cite=cite_release(release, publisher_of(release, _settings()).name),
         **notice,
     )
 
@@ -333,7 +334,7 @@ def _observation_page(iri: str, triples, labeller: Labeller, name: str, release:
         obs=view,
         properties=properties(iri, triples, labeller),
         alternates=_alternates(iri, RDF_SUFFIXES),
-        cite=cite_release(release, _settings().publisher_name, iri, what),
+        cite=cite_release(release, publisher_of(release, _settings()).name, iri, what),
         **notice,
     )
 

@@ -27,7 +27,8 @@ from publisher.aggregate import (
     summarise_index,
 )
 from publisher.geography import ENTITIES, LEVELS, VINTAGES
-from publisher.uris import STATISTICAL_ENTITY, Minter, area
+from publisher.publishers import publisher_of
+from publisher.uris import OGL_V3, STATISTICAL_ENTITY, Minter, area
 from publisher.vocab import measures
 
 from .downloads import download_urls
@@ -94,8 +95,16 @@ def _describe(name: str, release: dict) -> dict:
         "downloads": _downloads(release) if present else [],
         "member": release.get("member"),
         "revision": release.get("revision", 1),
+        "publisher": _publisher(release),
+        "licence": release.get("licence", OGL_V3),
         "sparql": f"{base}sparql",
     }
+
+
+def _publisher(release: dict) -> dict:
+    """Who published the release: a registered council or charity, or this deployment."""
+    found = publisher_of(release, current_app.config["LOCALINDEX_SETTINGS"])
+    return {"id": found.id, "name": found.name, "uri": found.uri}
 
 
 def _downloads(release: dict) -> list[str]:
@@ -541,12 +550,13 @@ def _by_rule_to_level(found: PublishedDataset, level: str, component: str) -> di
             f"{VINTAGES[found.level]}; its areas cannot be assigned to {level} areas",
         )
     links = geography.lsoas[[found.level, level]].drop_duplicates()
+    links = links[links[found.level].isin(found.table["area"].cat.categories)]  # only this dataset's areas
     split = links[found.level][links[found.level].duplicated()]
     if len(split):
         raise ApiError(
             400,
-            f"level: {found.level} areas do not nest in {level} areas ({split.nunique()} span several, "
-            f"e.g. {split.iloc[0]}); aggregate from LSOAs instead",
+            f"level: {found.name}'s {found.level} areas do not nest in {level} areas "
+            f"({split.nunique()} span several, e.g. {split.iloc[0]}); aggregate from LSOAs instead",
         )
     parts = links.rename(columns={found.level: "part", level: "group"})
     combined, population = _combine(found, parts, component, measure, rule)

@@ -69,7 +69,7 @@ def publisher_of(release_or_spec, settings) -> Publisher:
     found = (
         release_or_spec.get("publisher") if isinstance(release_or_spec, dict) else release_or_spec.publisher
     )
-    if isinstance(found, dict):
+    if isinstance(found, dict):  # as a release record states it
         return Publisher(**found)
     if found:
         return registered_publisher(settings, found)
