@@ -10,7 +10,7 @@ from flask import Flask, jsonify, render_template, request
 from publisher.config import Settings, load_settings
 from publisher.uris import Minter
 
-from . import downloads, linkeddata, rest, sparql
+from . import downloads, inputformat, linkeddata, rest, sparql
 from .citation import cite
 from .describe import DescribedSnapshots
 from .pool import QueryPool
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(downloads.blueprint)
     app.register_blueprint(rest.blueprint)
+    app.register_blueprint(inputformat.blueprint)
     app.register_blueprint(linkeddata.blueprint)
 
     @app.errorhandler(404)

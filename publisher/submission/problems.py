@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..errors import InputError, Problem
+from .standard import error_codes
 
 SHOWN_PER_GROUP = 5
 SAFE_TO_QUOTE = re.compile(r"^[A-Z]\d{8}$|^-?[\d.,]{1,20}$|^\d{4}(-\d{2,4})?$")
@@ -29,6 +30,8 @@ class ProblemLog:
     counts: Counter = field(default_factory=Counter)
 
     def add(self, file: str, row: int | None, column: str | None, code: str, reason: str) -> None:
+        if code not in error_codes():
+            raise ValueError(f"undocumented problem code {code!r}: add it to vocab/input-format/errors.toml")
         group = (file, column or "", code)
         self.counts[group] += 1
         kept = self.shown.setdefault(group, [])

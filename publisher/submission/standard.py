@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from dataclasses import dataclass
 from functools import cache
 
@@ -74,3 +75,10 @@ def table_format(name: str) -> TableFormat:
     return TableFormat(
         name, metadata["dc:title"], tuple(columns), tuple([key] if isinstance(key, str) else key)
     )
+
+
+@cache
+def error_codes() -> dict[str, str]:
+    """Every documented reason for refusing a submission (vocab/input-format/errors.toml)."""
+    with (FORMAT_DIR / "errors.toml").open("rb") as handle:
+        return tomllib.load(handle)["codes"]

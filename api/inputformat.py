@@ -1,0 +1,45 @@
+"""/def/input-format/: the submission standard for people (HTML, generated from the same CSVW schemas
+ingestion enforces) and for machines (the CSVW metadata, and RDF through the usual dereferencing)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+
+from publisher.submission.manifest import REQUIRED, TEXT_LIMITS
+from publisher.submission.standard import FORMAT_DIR, FORMAT_VERSION, error_codes, table_format
+
+from .citation import cite
+from .linkeddata import dereference
+from .representations import RDF_SUFFIXES, choose
+
+blueprint = Blueprint("input_format", __name__)
+TABLES = ("indicators", "observations")
+
+
+@blueprint.route("/def/input-format/")
+def documentation():
+    representation = choose(None, request.accept_mimetypes, RDF_SUFFIXES)
+    if representation is not None and representation.suffix != "html":
+        return dereference("input-format/")
+    settings = current_app.config["LOCALINDEX_SETTINGS"]
+    uri = f"{settings.definitions}def/input-format/"
+    return render_template(
+        "input_format.html",
+        uri=uri,
+        version=FORMAT_VERSION,
+        tables=[table_format(name) for name in TABLES],
+        manifest_keys=[*REQUIRED, "missing_values"],
+        text_limits=TEXT_LIMITS,
+        errors=error_codes(),
+        threshold=settings.suppression_threshold,
+        cite=cite(uri, "localindex input format, version 1", settings.publisher_name),
+    )
+
+
+@blueprint.route("/def/input-format/<name>.json")
+def schema(name: str):
+    if name not in TABLES:
+        abort(404)
+    response = send_file(FORMAT_DIR / f"{name}.json", mimetype="application/csvm+json")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
