@@ -7,6 +7,7 @@ import csv
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -39,6 +40,7 @@ class AreaCodes:
     retired: dict[str, str]  # code → the vintage it was last valid in
 
     @classmethod
+    @cache
     def load(cls, data_dir: Path) -> AreaCodes:
         geography = Geography.load(data_dir)
         known = {

@@ -30,7 +30,7 @@ def rows(
         return
     csv.field_size_limit(max_field_chars)
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, strict=True)
         try:
             header = next(reader, None)
             if header is None:

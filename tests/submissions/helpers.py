@@ -1,0 +1,52 @@
+"""Build submissions for tests from the real samples in data/submissions/, and fingerprint what is
+published so a test can show that a refused submission changed nothing."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+from pathlib import Path
+
+from publisher.config import Settings
+from publisher.paths import DATA_DIR
+
+SAMPLES = DATA_DIR / "submissions"
+UNPUBLISHED = {"audit", "staging", "build.lock"}  # the audit log records refusals too
+
+
+def copy_sample(name: str, target: Path) -> Path:
+    shutil.copytree(SAMPLES / name, target)
+    return target
+
+
+def read_rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_rows(path: Path, rows: list[dict], columns: list[str] | None = None) -> None:
+    columns = columns or list(rows[0])
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def edit_rows(path: Path, change) -> None:
+    """Apply ``change(rows) -> rows`` to a CSV file (rows as dicts, the header kept)."""
+    rows = read_rows(path)
+    columns = list(rows[0])
+    changed = change(rows)
+    extra = [c for r in changed for c in r if c not in columns]
+    write_rows(path, changed, columns + list(dict.fromkeys(extra)))
+
+
+def published_fingerprint(settings: Settings) -> dict[str, str]:
+    """sha256 of every file of the published state: store, snapshots, releases, registry, submissions."""
+    found = {}
+    for path in sorted(settings.var_dir.rglob("*")):
+        relative = path.relative_to(settings.var_dir)
+        if path.is_file() and relative.parts[0] not in UNPUBLISHED:
+            found[relative.as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
