@@ -104,7 +104,11 @@ def symlinked(folder: Path) -> None:
 
 
 def cp1252(folder: Path) -> None:
-    text = (folder / IND).read_text(encoding="utf-8").replace("Homelessness acceptances", "Homelessness — £ café")
+    text = (
+        (folder / IND)
+        .read_text(encoding="utf-8")
+        .replace("Homelessness acceptances", "Homelessness — £ café")
+    )
     (folder / IND).write_bytes(text.encode("cp1252"))
 
 
@@ -220,13 +224,17 @@ def test_bad_submission_is_refused_and_changes_nothing(case: Case, published: Se
     assert source.exists(), "a refused submission's files are kept even with --delete-source"
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.id in {"duplicate-key", "path-traversal", "zip-bomb"}], ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.id in {"duplicate-key", "path-traversal", "zip-bomb"}], ids=lambda c: c.id
+)
 def test_command_line_exits_non_zero(case: Case, published: Settings, tmp_path: Path):
     folder = copy_sample(SAMPLE, tmp_path / "submission")
     source = submitted(case, folder)
     config = settings_file(tmp_path, var_dir=str(published.var_dir))
     before = published_fingerprint(published)
-    result = CliRunner().invoke(main, ["--config", str(config), "ingest", str(source), "--publisher", "hackney"])
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "ingest", str(source), "--publisher", "hackney"]
+    )
     assert result.exit_code == 1
     assert f"[{case.code}]" in result.output
     assert published_fingerprint(published) == before
@@ -245,6 +253,8 @@ def test_problems_are_grouped_capped_and_totalled(published: Settings, tmp_path:
 def test_unknown_publisher_is_refused(published: Settings, tmp_path: Path):
     config = settings_file(tmp_path, var_dir=str(published.var_dir))
     folder = copy_sample(SAMPLE, tmp_path / "submission")
-    result = CliRunner().invoke(main, ["--config", str(config), "ingest", str(folder), "--publisher", "islington"])
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "ingest", str(folder), "--publisher", "islington"]
+    )
     assert result.exit_code == 1
     assert "'islington' is not registered" in result.output
