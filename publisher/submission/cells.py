@@ -29,7 +29,10 @@ def parse_number(text: str) -> float | str:
 
 
 def check_cell(column: Column, cell: str, file: str, row: int, log: ProblemLog) -> str | float | None:
-    """The cell's checked value: text, a float, None when empty; '' after a problem was logged."""
+    """The cell's checked value: text, a float, None when empty; '' after a problem was logged.
+    A source-only cell is never looked at: it is dropped, whatever it holds."""
+    if column.source_only:
+        return None
     text = cell.strip()
     if not text:
         if column.required:
