@@ -1,0 +1,60 @@
+"""A 200 MB observation table is checked row by row in bounded memory: the whole file is read (its
+last row holds the one problem) while the process never holds more than a fraction of it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from publisher.geography import Geography
+from publisher.paths import DATA_DIR
+from tests.submissions.helpers import copy_sample, read_rows
+
+TARGET_BYTES = 200 * 1024 * 1024
+NOTE = "Analyst's working note, source only. " * 20  # ~720 characters per row, dropped on reading
+MEASURE = """
+import json, resource, sys
+from pathlib import Path
+from publisher.config import Settings
+from publisher.submission.ingest import ingest
+import publisher.submission.observations, publisher.build, pandas  # what ingest imports, before the baseline
+from publisher.submission.observations import AreaCodes
+from publisher.paths import DATA_DIR
+AreaCodes.load(DATA_DIR)
+baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+result = ingest(Path(sys.argv[1]), "hackney", Settings(var_dir=Path(sys.argv[2])), progress=lambda _: None)
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"status": result.status, "message": result.message, "growth_mb": peak_mb - baseline_mb}))
+"""
+
+
+def test_200_mb_file_is_streamed(tmp_path: Path):
+    folder = copy_sample("hackney-wards-2019", tmp_path / "submission")
+    indicators = [r["indicator_id"] for r in read_rows(folder / "indicators.csv")]
+    wards = sorted(Geography.load(DATA_DIR).wards["ward"])
+    path = folder / "observations.csv"
+    rows = 0
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("area_code,period,indicator_id,value,notes\n")
+        for year in range(1995, 2020):
+            for ward in wards:
+                for indicator in indicators:
+                    handle.write(f'{ward},{year},{indicator},12,"{NOTE}"\n')
+                    rows += 1
+            if handle.tell() > TARGET_BYTES:
+                break
+        handle.write(f'{wards[0]},2020,{indicators[0]},oops,"{NOTE}"\n')
+    size = path.stat().st_size
+    assert size > TARGET_BYTES
+    measured = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(folder), str(tmp_path / "var")],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).parent.parent,
+    )  # fmt: skip
+    result = json.loads(measured.stdout)
+    assert result["status"] == "refused"
+    assert f"observations.csv:{rows + 2}:value: [not-a-number]" in result["message"]
+    assert "1 problem(s)" in result["message"]
+    assert result["growth_mb"] < 0.25 * size / 1024 / 1024, result  # never loaded whole
+    print(f"{size / 1e6:.0f} MB, {rows:,} rows: memory grew {result['growth_mb']:.0f} MB while reading it")
