@@ -14,8 +14,9 @@ import pytest
 
 from publisher.build import build_all
 from publisher.config import Settings, load_settings
-from publisher.datasets import load_datasets, select
+from publisher.datasets import all_datasets, select
 from publisher.paths import DATA_DIR
+from publisher.submission.ingest import ingest
 
 # Barking and Dagenham (London: every domain score present) and Hartlepool (outside London:
 # domain scores explicitly missing). 110 + 58 real LSOAs.
@@ -40,7 +41,7 @@ def settings_file(directory: Path, **values) -> Path:
 
 def build_quietly(settings: Settings, names: tuple[str, ...] = (), **options):
     """Build every bundled dataset (or those ``names``: series or series/edition) without output."""
-    specs = select(load_datasets(settings.datasets_file), list(names))
+    specs = select(all_datasets(settings), list(names))
     return build_all(settings, specs, progress=lambda _: None, **options)
 
 
@@ -59,10 +60,13 @@ def small_settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def national_settings(tmp_path_factory) -> Settings:
-    """Every bundled dataset at national scale, built exactly as `make run` builds it."""
+    """Every bundled dataset at national scale and the sample submissions, as `make run` builds them."""
     settings = Settings(var_dir=tmp_path_factory.mktemp("national") / "var")
     outcomes = build_quietly(settings)
     assert all_published(outcomes), [o.error or o.report for o in outcomes]
+    for sample, publisher in (("lbbd-spi-2018", "lbbd"), ("hackney-wards-2019", "hackney")):
+        result = ingest(DATA_DIR / "submissions" / sample, publisher, settings, progress=lambda _: None)
+        assert result.status == "published", result.message
     return settings
 
 

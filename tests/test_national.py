@@ -28,6 +28,10 @@ EXPECTED = {
     # every London ward (637) or borough (33) × (index + 3 dimensions + 8 components + 20 indicators) × 3
     "spi-ward/london-2019": 637 * 32 * 3,
     "spi-lad/london-2019": 33 * 32 * 3,
+    # the sample submissions: LBBD's 32 boroughs × 10 scores (one measure); Hackney's 21 wards × 8
+    # indicators × 4 measures (count, indicator-value, numerator, denominator)
+    "lbbd-spi-lad/2018": 32 * 10,
+    "hackney-ward-indicators/2019": 21 * 8 * 4,
 }
 QB = "http://purl.org/linked-data/cube#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
