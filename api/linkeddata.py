@@ -60,6 +60,12 @@ def _described():
     return described
 
 
+def _ranked(release: dict) -> bool:
+    """Whether the release has ranks (so its ranking universe means something on a page)."""
+    ranks = {m.notation for m in vocabulary_measures(_minter().defs).values() if m.rank_of}
+    return bool(ranks & set(release.get("measures", [])))
+
+
 def _releases_by_dataset(snapshot) -> dict[str, tuple[str, dict, bool]]:
     """Dataset URI of every revision → (edition name, its record, whether it is current)."""
     found = {}
@@ -191,7 +197,7 @@ def area(code: str):
                 "name": name,
                 "period": release["period"],
                 "rank_direction": release.get("rank_direction", ""),
-                "universe": release["universe"],
+                "universe": release["universe"] if _ranked(release) else None,
                 "rows": area_rows(rows, release, minter, labels),
             }
         )

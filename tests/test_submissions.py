@@ -388,3 +388,29 @@ def test_spreadsheet_variations_are_accepted(tmp_path):
     table = pd.read_csv(Path(release["dir"]) / "hackney-ward-indicators-2019.csv", dtype={"area": str})
     value = table[(table["area"] == "E05009367") & (table["component"] == "population")]["count"].item()
     assert value == 12345
+
+
+def test_a_charity_is_a_publisher_like_any_other_and_never_mixes_with_council_data(tmp_path):
+    publishers = tmp_path / "publishers.toml"
+    publishers.write_text(
+        Path("data/publishers.toml").read_text()
+        + '\n[publisher.toynbee]\nname = "Toynbee Hall"\nhomepage = "https://www.toynbeehall.org.uk/"\n'
+        'kind = "third-sector"\n'
+    )
+    settings = Settings(var_dir=tmp_path / "var", publishers_file=publishers)
+    for publisher in ("hackney", "toynbee"):
+        folder = copy_sample(HACKNEY, tmp_path / publisher)
+        assert ingest(folder, publisher, settings, **QUIET).status == "published"
+    releases = json.loads((settings.var_dir / "registry.json").read_text())["releases"]
+    council, charity = releases["hackney-ward-indicators/2019"], releases["toynbee-ward-indicators/2019"]
+    assert charity["publisher"]["uri"] == f"{settings.base_uri}id/publisher/toynbee"
+    assert council["graph"] != charity["graph"] and council["dataset"] != charity["dataset"]
+    client = create_app(settings).test_client()
+    page = client.get("/data/toynbee-ward-indicators/2019", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "Toynbee Hall" in page.text
+    observation = "<http://purl.org/linked-data/cube#Observation>"
+    count = f"SELECT (COUNT(?o) AS ?n) WHERE {{ GRAPH <{council['graph']}> {{ ?o a {observation} }} }}"
+    assert sparql(client, count) == [{"n": str(council["observations"])}]
+    with pytest.raises(LookupError, match="'nobody' is not registered"):
+        ingest(copy_sample(HACKNEY, tmp_path / "nobody"), "nobody", settings, **QUIET)
+    assert audit.read(settings.audit_log)[-1]["problem_codes"] == ["unknown-publisher"]

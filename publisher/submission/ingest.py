@@ -19,7 +19,7 @@ from ..build import build_all
 from ..datasets import DatasetSpec, save_spec
 from ..geography import Geography
 from ..paths import DATA_DIR
-from ..publishers import Publisher, registered_publisher
+from ..publishers import Publisher, UnknownPublisher, registered_publisher
 from . import audit
 from .archive import unpack
 from .catalogue import Indicator, read_catalogue
@@ -57,8 +57,12 @@ def ingest(
     progress: Callable[[str], None] = print,
 ) -> IngestResult:
     """Ingest the submission in folder or .zip ``source`` for ``publisher_id``; every outcome is audited."""
-    publisher = registered_publisher(settings, publisher_id)
     event: dict = {"publisher": publisher_id, "source": source.name, "delete_source": delete_source}
+    try:
+        publisher = registered_publisher(settings, publisher_id)
+    except (UnknownPublisher, ValueError):
+        audit.record(settings.audit_log, event | {"status": "refused", "problem_codes": ["unknown-publisher"]})
+        raise
     settings.staging_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="submission-", dir=settings.staging_dir) as work:
         work = Path(work)
