@@ -61,7 +61,9 @@ def ingest(
     try:
         publisher = registered_publisher(settings, publisher_id)
     except (UnknownPublisher, ValueError):
-        audit.record(settings.audit_log, event | {"status": "refused", "problem_codes": ["unknown-publisher"]})
+        audit.record(
+            settings.audit_log, event | {"status": "refused", "problem_codes": ["unknown-publisher"]}
+        )
         raise
     settings.staging_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="submission-", dir=settings.staging_dir) as work:
@@ -85,7 +87,24 @@ def ingest(
     return result
 
 
+@dataclass
+class Checked:
+    """A submission that passed every check: its manifest, indicators and suppressed observations."""
+
+    manifest: Manifest
+    indicators: dict[str, Indicator]
+    frame: pd.DataFrame
+    periods: dict[str, set[str]]
+    files: list[Path]  # as submitted (to delete with --delete-source)
+
+
 def _ingest(source, publisher: Publisher, settings, work: Path, event: dict, today: date, progress):
+    checked = _check(source, settings, work, event, today, progress)
+    return _publish(checked, publisher, settings, work, event, progress), checked.files
+
+
+def _check(source: Path, settings, work: Path, event: dict, today: date, progress) -> Checked:
+    """Every check of the input format, then disclosure control; raises SubmissionError listing problems."""
     log = ProblemLog()
     directory = source
     if source.is_file() and source.suffix == ".zip":
@@ -99,14 +118,11 @@ def _ingest(source, publisher: Publisher, settings, work: Path, event: dict, tod
     log.raise_if_any()
     files = [directory / MANIFEST, *manifest.files]
     event["files"] = {p.name: _sha256(p) for p in files}
+    limit = settings.submission_max_file_bytes
     for path in manifest.files:
-        if path.stat().st_size > settings.submission_max_file_bytes:
+        if path.stat().st_size > limit:
             log.add(
-                path.name,
-                None,
-                None,
-                "file-too-large",
-                f"{path.stat().st_size:,} bytes; at most {settings.submission_max_file_bytes:,}",
+                path.name, None, None, "file-too-large", f"{path.stat().st_size:,} bytes; at most {limit:,}"
             )
     log.raise_if_any()
     progress(f"checking {manifest.indicators.name}")
@@ -126,13 +142,13 @@ def _ingest(source, publisher: Publisher, settings, work: Path, event: dict, tod
         today,
     )
     log.raise_if_any()
-    level = next(iter(indicators.values())).level
     frame = pd.read_csv(
         clean,
         dtype={"area": str, "period": str, "indicator": str, "status": str},
         keep_default_na=False,
         na_values={c: [""] for c in ("value", "numerator", "denominator")},
     )
+    level = next(iter(indicators.values())).level
     people = {i.id for i in indicators.values() if i.counts_people}
     frame, suppressed = suppress(frame, people, settings.suppression_threshold, _parents(level))
     event |= {
@@ -142,7 +158,14 @@ def _ingest(source, publisher: Publisher, settings, work: Path, event: dict, tod
         "cells_suppressed": suppressed,
     }
     progress(f"{counts.accepted:,} rows accepted; suppressed cells: {suppressed}")
+    return Checked(manifest, indicators, frame, counts.periods, files)
 
+
+def _publish(
+    checked: Checked, publisher: Publisher, settings, work: Path, event: dict, progress
+) -> IngestResult:
+    """Write the clean inputs, build the release through the gate, and keep the inputs once it is live."""
+    manifest = checked.manifest
     series = f"{publisher.id}-{manifest.series}"
     folder = Path(publisher.id) / series / manifest.edition
     inputs = work / "inputs"
@@ -150,28 +173,26 @@ def _ingest(source, publisher: Publisher, settings, work: Path, event: dict, tod
     target.mkdir(parents=True)
     public = [c.name for c in table_format("indicators").columns if not c.source_only]
     catalogue = pd.DataFrame(
-        [{**vars(i), "indicator_id": i.id, "geography_level": i.level} for i in indicators.values()]
+        [{**vars(i), "indicator_id": i.id, "geography_level": i.level} for i in checked.indicators.values()]
     )
     catalogue.reindex(columns=public).fillna("").to_csv(target / "indicators.csv", index=False)
-    frame.to_csv(target / "observations.csv", index=False)
+    checked.frame.to_csv(target / "observations.csv", index=False)
     about = {
         "format": FORMAT_VERSION,
         "publisher": publisher.record(),
         "threshold": settings.suppression_threshold,
-        "suppressed": suppressed,
+        "suppressed": event["cells_suppressed"],
     }
     (target / "submission.json").write_text(json.dumps(about, indent=2, sort_keys=True) + "\n")
     _provenance(inputs, folder, publisher, manifest)
-    spec = _spec(manifest, publisher, indicators, frame, counts.periods, series, folder, inputs)
+    spec = _spec(
+        manifest, publisher, checked.indicators, checked.frame, checked.periods, series, folder, inputs
+    )
     outcome = build_all(settings, [spec], progress=progress)[0]
     if outcome.status == "failed":
-        log.add(
-            spec.name,
-            None,
-            None,
-            "gate",
-            f"the release failed validation:\n{outcome.report.render() if outcome.report else outcome.error}",
-        )
+        log = ProblemLog()
+        report = outcome.report.render() if outcome.report else outcome.error
+        log.add(spec.name, None, None, "gate", f"the release failed validation:\n{report}")
         log.raise_if_any()
     final = settings.submissions_dir / folder
     if outcome.status == "published" or not final.exists():
@@ -179,20 +200,17 @@ def _ingest(source, publisher: Publisher, settings, work: Path, event: dict, tod
         final.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(target, final)
         save_spec(spec, final)
-    dataset = f"{spec.name}"
-    return IngestResult(outcome.status, dataset, counts={"observations": outcome.observations}), files
+    return IngestResult(outcome.status, spec.name, counts={"observations": outcome.observations})
 
 
-def _spec(
-    manifest: Manifest,
-    publisher: Publisher,
-    indicators: dict[str, Indicator],
-    frame,
-    periods,
-    series,
-    folder,
-    root,
-) -> DatasetSpec:
+def _spec(checked: Checked, publisher: Publisher, series: str, folder: Path, root: Path) -> DatasetSpec:
+    """The dataset a submission publishes: one level, the measures its indicators need, latest period."""
+    manifest, indicators, frame, periods = (
+        checked.manifest,
+        checked.indicators,
+        checked.frame,
+        checked.periods,
+    )
     level = next(iter(indicators.values())).level
     measures = sorted(
         {i.measure for i in indicators.values()}
