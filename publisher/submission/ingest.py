@@ -185,9 +185,7 @@ def _publish(
     }
     (target / "submission.json").write_text(json.dumps(about, indent=2, sort_keys=True) + "\n")
     _provenance(inputs, folder, publisher, manifest)
-    spec = _spec(
-        manifest, publisher, checked.indicators, checked.frame, checked.periods, series, folder, inputs
-    )
+    spec = _spec(checked, publisher, series, folder, inputs)
     outcome = build_all(settings, [spec], progress=progress)[0]
     if outcome.status == "failed":
         log = ProblemLog()
