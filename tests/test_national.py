@@ -144,6 +144,9 @@ def test_api_aggregates_to_317_districts_42_stps_and_9_regions(national_settings
     assert client.get(query.format("region")).get_json()["count"] == 9
     wards = client.get(query.format("ward")).get_json()
     assert wards["count"] == AREAS["ward"]
+    by_rule = "/api/v1/aggregate?dataset=imd-lad/2019&level=stp&component=imd&measure=population"
+    refused = client.get(by_rule)  # 15 of England's districts span two STPs
+    assert refused.status_code == 400 and "do not nest" in refused.get_json()["error"]["message"]
 
 
 def test_the_published_district_dataset_reproduces_file_10(national_settings):

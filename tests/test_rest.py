@@ -130,7 +130,6 @@ def test_an_area_has_its_type_label_parents_and_children_per_vintage(client):
             400,
             "not-aggregable",
         ),
-        ("/api/v1/aggregate?dataset=imd-lad/2019&level=stp&measure=average-score", 400, "do not nest"),
         ("/api/v1/aggregate?dataset=imd-lad/2015&level=region&measure=average-score", 400, "LAD13"),
         ("/api/v1/nowhere", 404, "not found"),
     ],
