@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run build serve test lint format bundle samples bench bench-build bench-sparql bench-aggregate bench-api bench-spi bench-federation clean
+.PHONY: run build serve test lint format bundle samples vendor bench bench-build bench-sparql bench-aggregate bench-api bench-spi bench-federation clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "localindex needs Python 3.11 or newer")'
@@ -40,6 +40,13 @@ format: $(INSTALLED)
 ## bundle: re-copy the needed columns of ../shared/data/raw into data/ (maintainers only)
 bundle: $(INSTALLED)
 	$(BIN)/python -m publisher.bundle
+
+## vendor: re-install the front-end libraries from npm (package-lock.json) into api/static/vendor/ (maintainers only)
+vendor:
+	npm ci --ignore-scripts --no-audit --no-fund
+	mkdir -p api/static/vendor/leaflet
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/LICENSE api/static/vendor/leaflet/
+	cp -r node_modules/leaflet/dist/images api/static/vendor/leaflet/
 
 ## samples: rewrite the sample submissions in data/submissions/ from real public data (maintainers only)
 samples: $(INSTALLED)

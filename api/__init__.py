@@ -10,7 +10,7 @@ from flask import Flask, jsonify, render_template, request
 from publisher.config import Settings, load_settings
 from publisher.uris import Minter
 
-from . import downloads, inputformat, linkeddata, rest, sparql
+from . import downloads, embed, inputformat, linkeddata, maps, rest, scorecards, sparql
 from .citation import cite
 from .describe import DescribedSnapshots
 from .pool import QueryPool
@@ -44,6 +44,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(downloads.blueprint)
     app.register_blueprint(rest.blueprint)
     app.register_blueprint(inputformat.blueprint)
+    app.register_blueprint(maps.blueprint)
+    app.register_blueprint(scorecards.blueprint)
+    app.register_blueprint(embed.blueprint)
     app.register_blueprint(linkeddata.blueprint)
 
     @app.errorhandler(404)

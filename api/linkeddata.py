@@ -38,6 +38,7 @@ from .pages import (
     words,
 )
 from .representations import RDF_SUFFIXES, REPRESENTATIONS, choose, split_suffix
+from .scorecards import scorecard
 
 blueprint = Blueprint("linkeddata", __name__)
 SHORT_SECONDS = 300
@@ -169,7 +170,7 @@ def void(suffix: str | None):
 
 @blueprint.route("/area/<code>")
 def area(code: str):
-    """Every current dataset's values for one area, with ranks and deciles in words."""
+    """The area's scorecard: every current dataset's values, ranks, deciles, change and rating in words."""
     code, _ = split_suffix(code)
     if not CODE.fullmatch(code):
         return not_found(_minter().base + "area/" + code, "html")
@@ -192,6 +193,7 @@ def area(code: str):
         labels = described.labels(iris)
         datasets.append(
             {
+                "card": scorecard(code, name, tables, minter, described.labels),
                 "title": release["title"],
                 "href": release["dataset"],
                 "name": name,
@@ -212,7 +214,10 @@ def area(code: str):
     }
     page = minter.base + "area/" + code
     citation = cite(page, f"Indices for {view['label']} ({code})", _settings().publisher_name)
-    html = render_template("area.html", area=view, datasets=datasets, cite=citation)
+    around = code if level in ("lad", "region") else geography.parents(code).get("LAD19", code)
+    html = render_template(
+        "area.html", area=view, datasets=datasets, cite=citation, map_href=f"/map?within={around}"
+    )
     return _respond(page, html.encode(), "text/html; charset=utf-8", ("html",), SHORT_SECONDS)
 
 

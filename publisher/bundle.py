@@ -14,6 +14,7 @@ import json
 import tomllib
 from pathlib import Path
 
+from .boundaries import simplify
 from .paths import DATA_DIR, SHARED_RAW_DIR
 
 BUNDLE_SPEC = DATA_DIR / "bundle.toml"
@@ -60,6 +61,21 @@ def bundle(raw_dir: Path = SHARED_RAW_DIR, data_dir: Path = DATA_DIR) -> list[di
             }
         )
         print(f"bundled {entry['path']}: {len(rows) - 1:,} rows")
+    for entry in spec.get("boundary", []):
+        source = raw_dir / entry["source"]
+        sizes = simplify(source, data_dir / entry["path"], entry["code"], entry["tolerance"])
+        records.append(
+            {
+                **{k: entry[k] for k in ("path", "title", "publisher", "url", "tolerance")},
+                "licence": spec["ogl"]["licence"],
+                "licence_label": spec["ogl"]["licence_label"],
+                "source": f"shared/data/raw/{entry['source']}",
+                "source_sha256": sha256_of(source),
+                "sha256": sha256_of(data_dir / entry["path"]),
+                **sizes,
+            }
+        )
+        print(f"bundled {entry['path']}: {sizes['features']:,} areas, {sizes['source_bytes']:,} → {sizes['bytes']:,} bytes")
     PROVENANCE_JSON.write_text(json.dumps(records, indent=2) + "\n")
     PROVENANCE_MD.write_text(_provenance_markdown(records))
     return records
@@ -101,6 +117,9 @@ def _provenance_markdown(records: list[dict]) -> str:
         "",
     ]
     for record in records:
+        if "features" in record:
+            lines += _boundary_markdown(record)
+            continue
         renamed = "; ".join(f"`{new}` ← `{old.strip()}`" for new, old in record["columns"].items())
         lines += [
             f"## `data/{record['path']}`",
@@ -114,6 +133,22 @@ def _provenance_markdown(records: list[dict]) -> str:
             "",
         ]
     return "\n".join(lines)
+
+
+
+def _boundary_markdown(record: dict) -> list[str]:
+    return [
+        f"## `data/{record['path']}`",
+        "",
+        f"- What: {record['title']}",
+        f"- Publisher: {record['publisher']} ({record['url']})",
+        f"- Licence: {record['licence_label']} ({record['licence']}); contains OS data © Crown copyright and database right",
+        f"- Source file: `{record['source']}`, sha256 `{record['source_sha256']}`",
+        f"- Simplified (Douglas-Peucker, tolerance {record['tolerance']} degrees, topology kept per polygon, "
+        f"coordinates to 5 decimals): {record['features']:,} areas; {record['source_bytes']:,} bytes → "
+        f"{record['geojson_bytes']:,} bytes of GeoJSON, {record['bytes']:,} gzipped; sha256 `{record['sha256']}`",
+        "",
+    ]
 
 
 if __name__ == "__main__":

@@ -1,0 +1,226 @@
+"""Area scorecards: for one area, each published dataset's components with value, rank among peers,
+decile, change since the previous edition and a rating in words and colour (colour is never the only
+signal). One view model serves the HTML scorecard (/area/{code}), its JSON (/api/v1/scorecard/{code})
+and the <localindex-scorecard> web component."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, jsonify, request
+
+from publisher.geography import ENTITIES
+from publisher.publishers import publisher_of
+from publisher.uris import OGL_V3, Minter
+from publisher.vocab import measures as vocabulary_measures
+
+from .pages import number_text
+
+blueprint = Blueprint("scorecards", __name__)
+HEADLINES = ("average-score", "score", "spi-score", "indicator-value", "count")  # in order of preference
+SIGNIFICANT_PERCENTILES = 5.0  # a move of fewer percentiles of the peers is "no significant change"
+PEERS = {"lsoa": "LSOAs", "ward": "wards", "lad": "districts", "region": "regions", "stp": "STPs"}
+# (decile range, rating key, words) with rank 1 = most deprived; reversed for rank 1 = highest score
+DEPRIVATION_BANDS = [
+    (range(1, 3), "worst", "among the most deprived 20% of {peers}"),
+    (range(3, 5), "worse", "more deprived than most {peers}"),
+    (range(5, 7), "middle", "around the middle of {peers}"),
+    (range(7, 9), "better", "less deprived than most {peers}"),
+    (range(9, 11), "best", "among the least deprived 20% of {peers}"),
+]
+PROGRESS_BANDS = [
+    (range(1, 3), "best", "among the highest-scoring 20% of {peers}"),
+    (range(3, 5), "better", "higher-scoring than most {peers}"),
+    (range(5, 7), "middle", "around the middle of {peers}"),
+    (range(7, 9), "worse", "lower-scoring than most {peers}"),
+    (range(9, 11), "worst", "among the lowest-scoring 20% of {peers}"),
+]
+
+
+@dataclass(frozen=True)
+class Headline:
+    measure: str
+    rank: str | None  # the measure that ranks it, if the dataset has one
+
+
+def headline(release: dict, minter: Minter) -> Headline | None:
+    """The measure a scorecard shows for a dataset: the first that is ranked, else the first value."""
+    described = vocabulary_measures(minter.defs)
+    measures = release["measures"]
+    ranked = {described[m].rank_of: m for m in measures if m in described and described[m].rank_of}
+    for measure in [*HEADLINES, *measures]:
+        if measure in measures and measure in ranked:
+            return Headline(measure, ranked[measure])
+    found = next((m for m in HEADLINES if m in measures), None)
+    return Headline(found, None) if found else None
+
+
+def rating(decile: int, rank_direction: str, peers: str) -> tuple[str, str]:
+    bands = PROGRESS_BANDS if "highest" in rank_direction else DEPRIVATION_BANDS
+    for deciles, key, words in bands:
+        if decile in deciles:
+            return key, words.format(peers=peers)
+    raise ValueError(f"decile {decile} is not 1 to 10")
+
+
+def change(now: tuple[float, int], before: tuple[float, int], rank_direction: str) -> tuple[str, str]:
+    """Rating and words of a move in relative position: (rank, universe) now and in the earlier edition."""
+    moved = 100.0 * (now[0] / now[1] - before[0] / before[1])  # percentiles; + = further from rank 1
+    if abs(moved) < SIGNIFICANT_PERCENTILES:
+        return "no-significant-change", f"no significant change (moved {abs(moved):.1f} percentiles)"
+    further = moved > 0
+    better = further if "deprived" in rank_direction else not further
+    way = "less deprived" if further and "deprived" in rank_direction else "more deprived"
+    if "deprived" not in rank_direction:
+        way = "lower-scoring" if further else "higher-scoring"
+    return (
+        "better" if better else "worse"
+    ), f"{way} relative to other areas (moved {abs(moved):.1f} percentiles)"
+
+
+def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | None:
+    """The scorecard of one dataset for one area, or None when the dataset has no value for it."""
+    found = tables.dataset(name)
+    release = found.release
+    rows = found.table[found.table["area"] == code]
+    chosen = headline(release, minter)
+    if rows.empty or chosen is None:
+        return None
+    previous = _previous(name, release, tables, code)
+    universe = int(release["universe"])
+    direction = release.get("rank_direction", "")
+    peers = f"{PEERS.get(release['level'], 'areas')} ({universe:,})"
+    scheme = release.get("component_scheme", "")
+    concept_labels = labels([minter.concept(scheme, c) for c in release["components"]])
+    out = []
+    for component in release["components"]:
+        mine = rows[rows["component"] == component].set_index("measure")
+        if chosen.measure not in mine.index:
+            continue
+        value = _number(mine.at[chosen.measure, "value"])
+        unit = str(mine.at[chosen.measure, "unit"])
+        period = str(mine["period"].iloc[0])
+        row = {
+            "component": component,
+            "label": concept_labels.get(minter.concept(scheme, component), component),
+            "measure": chosen.measure,
+            "value": value,
+            "text": "no value" if value is None else number_text(value, unit),
+            "unit": unit,
+            "status": str(mine.at[chosen.measure, "status"] or ""),
+            "observation": found.observation_uri(code, period, component, chosen.measure),
+            "rank": None,
+            "universe": None,
+            "decile": None,
+            "rating": None,
+            "rating_words": "",
+            "change": None,
+        }
+        rank = _number(mine.at[chosen.rank, "value"]) if chosen.rank and chosen.rank in mine.index else None
+        if rank is not None:
+            decile = min(10, math.ceil(10 * rank / universe))
+            key, words = rating(decile, direction, peers)
+            row |= {
+                "rank": int(rank),
+                "universe": universe,
+                "decile": decile,
+                "rating": key,
+                "rating_words": words,
+            }
+            earlier = previous.get(component) if previous else None
+            if earlier and earlier.get("rank") is not None:
+                key, words = change((rank, universe), (earlier["rank"], earlier["universe"]), direction)
+                row["change"] = {
+                    "edition": earlier["edition"],
+                    "value": earlier["value"],
+                    "rank": earlier["rank"],
+                    "universe": earlier["universe"],
+                    "rating": key,
+                    "words": words,
+                }
+        out.append(row)
+    publisher = publisher_of(release, current_app.config["LOCALINDEX_SETTINGS"])
+    return {
+        "dataset": name,
+        "uri": release["dataset"],
+        "title": release["title"],
+        "period": release["period"],
+        "licence": release.get("licence", OGL_V3),
+        "publisher": {"name": publisher.name, "uri": publisher.uri},
+        "rank_direction": direction,
+        "headline": chosen.measure,
+        "rows": out,
+    }
+
+
+def _previous(name: str, release: dict, tables, code: str) -> dict[str, dict] | None:
+    """Headline value and rank per component in the newest earlier edition of the series."""
+    earlier = [
+        (r["edition"], n)
+        for n, r in tables.releases().items()
+        if r.get("series") == release.get("series")
+        and r["edition"] < release["edition"]
+        and not r.get("member")
+    ]
+    if not earlier:
+        return None
+    edition, other = max(earlier)
+    found = tables.dataset(other)
+    chosen = headline(found.release, Minter.of(current_app.config["LOCALINDEX_SETTINGS"]))
+    rows = found.table[found.table["area"] == code]
+    result = {}
+    for component, part in rows.groupby("component", observed=True):
+        part = part.set_index("measure")
+        if chosen is None or chosen.measure not in part.index:
+            continue
+        rank = _number(part.at[chosen.rank, "value"]) if chosen.rank and chosen.rank in part.index else None
+        result[str(component)] = {
+            "edition": edition,
+            "value": _number(part.at[chosen.measure, "value"]),
+            "rank": None if rank is None else int(rank),
+            "universe": int(found.release["universe"]),
+        }
+    return result
+
+
+def _number(value) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def area_scorecards(code: str, level: str, tables, minter: Minter, labels) -> list[dict]:
+    """Scorecards of every current dataset at the area's level with a value for it."""
+    cards = []
+    for name, release in sorted(tables.releases().items()):
+        if release.get("level") == level:
+            card = scorecard(code, name, tables, minter, labels)
+            if card is not None:
+                cards.append(card)
+    return cards
+
+
+@blueprint.route("/api/v1/scorecard/<code>")
+def scorecard_json(code: str):
+    from .rest import ApiError, _check_code, _dataset_parameter
+
+    _check_code(code, "code")
+    tables = current_app.extensions["localindex_tables"]
+    level = tables.geography.level_of(code)
+    if level is None:
+        raise ApiError(404, f"code: unknown area {code!r}")
+    minter = Minter.of(current_app.config["LOCALINDEX_SETTINGS"])
+    labels = current_app.extensions["localindex_described"].current().labels
+    names = [request.args["dataset"]] if request.args.get("dataset") else None
+    if names:
+        _dataset_parameter(names[0])
+        cards = [c for c in [scorecard(code, names[0], tables, minter, labels)] if c]
+    else:
+        cards = area_scorecards(code, level, tables, minter, labels)
+    return jsonify(
+        {
+            "area": code,
+            "label": tables.geography.names.get(code, code),
+            "type": ENTITIES.get(code[:3], ("", ""))[1],
+            "scorecards": cards,
+        }
+    )
