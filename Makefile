@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run build serve test lint format bundle samples vendor bench bench-build bench-sparql bench-aggregate bench-api bench-spi bench-federation clean
+.PHONY: run build serve chromium test lint format bundle samples vendor bench bench-build bench-sparql bench-aggregate bench-api bench-spi bench-federation clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "localindex needs Python 3.11 or newer")'
@@ -24,6 +24,10 @@ build: $(INSTALLED)
 
 serve: $(INSTALLED)
 	$(BIN)/localindex serve
+
+## chromium: Debian's Chromium for the browser tests (root; .ci/run does this)
+chromium:
+	.ci/install-chromium
 
 ## test: the whole test suite (builds the national datasets once, in a temporary directory)
 test: $(INSTALLED)

@@ -18,6 +18,8 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, send_file
 
+from publisher.boundaries import LEVELS as BOUNDARY_LEVELS
+from publisher.boundaries import boundaries
 from publisher.catalog import latest_release, void_graph
 from publisher.publishers import publisher_of
 from publisher.uris import GEOGRAPHY, Minter
@@ -25,6 +27,7 @@ from publisher.vocab import measures as vocabulary_measures
 
 from .citation import cite
 from .downloads import IMMUTABLE_SECONDS, download_urls, release_files
+from .maps import embed_snippet
 from .pages import (
     PREFIXES,
     Labeller,
@@ -38,7 +41,7 @@ from .pages import (
     words,
 )
 from .representations import RDF_SUFFIXES, REPRESENTATIONS, choose, split_suffix
-from .scorecards import scorecard
+from .scorecards import headline, scorecard
 
 blueprint = Blueprint("linkeddata", __name__)
 SHORT_SECONDS = 300
@@ -293,6 +296,7 @@ def _dataset_page(iri: str, triples, labeller: Labeller, name: str, release: dic
             for r in records
         ],
         "examples": _examples(name, release, current),
+        "embed": _embed(name, release) if current else None,
     }
     notice = _replaced_notice(release)
     return render_template(
@@ -394,6 +398,21 @@ def _replaced_notice(release: dict, tail: str = "") -> dict:
         ),
         "notice_href": replaced_by + tail,
         "notice_link_text": "The same in the revision that replaced it",
+    }
+
+
+def _embed(name: str, release: dict) -> dict | None:
+    """Snippets that show this dataset on a council's own page (the map only where boundaries exist)."""
+    found = current_app.extensions["localindex_tables"].dataset(name)
+    if found is None or found.table.empty:
+        return None
+    base, first = _minter().base, str(found.table["area"].iloc[0])
+    chosen = headline(release, _minter())
+    mappable = release.get("level") in BOUNDARY_LEVELS and bool(boundaries(release["level"]))
+    return {
+        "map": embed_snippet(base, name, chosen.measure, None) if mappable and chosen else "",
+        "map_page": f"/map?dataset={name}" if mappable else "",
+        "scorecard": embed_snippet(base, name, area=first),
     }
 
 

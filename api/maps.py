@@ -276,14 +276,19 @@ def _options() -> list[dict]:
 
 
 def embed_snippet(
-    base: str, dataset: str, measure: str, within: str | None, component: str | None = None
+    base: str,
+    dataset: str,
+    measure: str | None = None,
+    within: str | None = None,
+    component: str | None = None,
+    area: str | None = None,
 ) -> str:
-    """The HTML a council pastes into its own page to show this map (any origin: CORS)."""
-    attributes = f'dataset="{dataset}" measure="{measure}"'
-    if component:
-        attributes += f' component="{component}"'
-    if within:
-        attributes += f' within="{within}"'
-    return (
-        f'<script src="{base}embed/localindex.js"></script>\n<localindex-map {attributes}></localindex-map>'
-    )
+    """The HTML a council pastes into its own page (any origin: CORS): a scorecard of ``area``, else a map."""
+    script = f'<script src="{base}embed/localindex.js"></script>'
+    if area:
+        return f'{script}\n<localindex-scorecard area="{area}" dataset="{dataset}"></localindex-scorecard>'
+    attributes = f'dataset="{dataset}"'
+    for name, value in (("component", component), ("measure", measure), ("within", within)):
+        if value:
+            attributes += f' {name}="{value}"'
+    return f"{script}\n<localindex-map {attributes}></localindex-map>"

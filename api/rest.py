@@ -50,7 +50,7 @@ class ApiError(Exception):
         self.status, self.message = status, message
 
 
-@blueprint.errorhandler(ApiError)
+@blueprint.app_errorhandler(ApiError)  # also for the map and scorecard JSON of other blueprints
 def _api_error(error: ApiError):
     return jsonify({"error": {"status": error.status, "message": error.message}}), error.status
 

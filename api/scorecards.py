@@ -96,20 +96,21 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
     out = []
     for component in release["components"]:
         mine = rows[rows["component"] == component].set_index("measure")
-        if chosen.measure not in mine.index:
+        measure = _measure_with_value(mine, chosen.measure)
+        if measure is None:
             continue
-        value = _number(mine.at[chosen.measure, "value"])
-        unit = str(mine.at[chosen.measure, "unit"])
+        value = _number(mine.at[measure, "value"])
+        unit = str(mine.at[measure, "unit"])
         period = str(mine["period"].iloc[0])
         row = {
             "component": component,
             "label": concept_labels.get(minter.concept(scheme, component), component),
-            "measure": chosen.measure,
+            "measure": measure,
             "value": value,
             "text": "no value" if value is None else number_text(value, unit),
             "unit": unit,
-            "status": str(mine.at[chosen.measure, "status"] or ""),
-            "observation": found.observation_uri(code, period, component, chosen.measure),
+            "status": str(mine.at[measure, "status"] or ""),
+            "observation": found.observation_uri(code, period, component, measure),
             "rank": None,
             "universe": None,
             "decile": None,
@@ -117,7 +118,8 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
             "rating_words": "",
             "change": None,
         }
-        rank = _number(mine.at[chosen.rank, "value"]) if chosen.rank and chosen.rank in mine.index else None
+        ranked = measure == chosen.measure and chosen.rank and chosen.rank in mine.index
+        rank = _number(mine.at[chosen.rank, "value"]) if ranked else None
         if rank is not None:
             decile = min(10, math.ceil(10 * rank / universe))
             key, words = rating(decile, direction, peers)
@@ -152,6 +154,15 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
         "headline": chosen.measure,
         "rows": out,
     }
+
+
+def _measure_with_value(mine, preferred: str) -> str | None:
+    """The preferred measure of a component, or where it has none (a count among rates in a
+    submission, whose points carry both measures), the headline measure that has a value."""
+    candidates = [preferred, *[m for m in HEADLINES if m != preferred]]
+    present = [m for m in candidates if m in mine.index]
+    with_value = [m for m in present if _number(mine.at[m, "value"]) is not None]
+    return (with_value or present or [None])[0]
 
 
 def _previous(name: str, release: dict, tables, code: str) -> dict[str, dict] | None:

@@ -1,0 +1,105 @@
+"""Map, boundary and scorecard JSON (what the /map page and the web components draw), on the
+two-district real fixture, checked against the OpenAPI document and the bundled boundaries."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from api import create_app
+from publisher.boundaries import boundaries
+from publisher.paths import ROOT
+
+BARKING = "E09000002"
+
+
+@pytest.fixture(scope="module")
+def client(small_settings):
+    return create_app(small_settings).test_client()
+
+
+def schema(name: str) -> dict:
+    document = json.loads((ROOT / "api" / "openapi.json").read_text())
+    return {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+
+
+def test_bundled_boundaries_cover_london_at_every_level():
+    assert (len(boundaries("lad")), len(boundaries("ward")), len(boundaries("lsoa"))) == (33, 657, 4835)
+
+
+def test_map_json_classifies_every_ward_of_a_borough_into_quintiles(client):
+    response = client.get(
+        f"/api/v1/map?dataset=imd-ward/2019&component=imd&measure=average-score&within={BARKING}"
+    )
+    assert response.status_code == 200
+    data = response.get_json()
+    jsonschema.validate(data, schema("Choropleth"))
+    features = data["features"]
+    assert len(features) == 17
+    assert {f["properties"]["code"][:3] for f in features} == {"E05"}
+    counts = [sum(f["properties"]["class"] == i for f in features) for i in range(5)]
+    assert sum(counts) == 17 and max(counts) - min(counts) <= 1  # quintiles: a fifth of the areas each
+    values = sorted((f["properties"]["value"], f["properties"]["class"]) for f in features)
+    assert [c for _, c in values] == sorted(c for _, c in values)  # classes rise with the value
+    table = client.get(
+        "/api/v1/aggregate?dataset=imd-lsoa/2019&level=ward&component=imd&measure=average-score"
+    ).get_json()
+    expected = {
+        r["area"]: r["value"]
+        for r in table["rows"]
+        if r["area"] in {f["properties"]["code"] for f in features}
+    }
+    assert {f["properties"]["code"]: f["properties"]["value"] for f in features} == pytest.approx(
+        expected, abs=5e-4
+    )
+
+
+def test_deciles_are_drawn_as_deciles(client):
+    data = client.get(
+        f"/api/v1/map?dataset=imd-lsoa/2019&component=imd&measure=decile&within={BARKING}"
+    ).get_json()
+    assert len(data["features"]) == 110 and len(data["classification"]["classes"]) == 10
+    assert all(f["properties"]["class"] == f["properties"]["value"] - 1 for f in data["features"])
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "says"),
+    [
+        ("/api/v1/boundaries?level=county", 400, "level"),
+        ("/api/v1/boundaries?level=ward&within=E09999999", 404, "E09999999"),
+        ("/api/v1/map?dataset=imd-region/2019", 400, "maps are drawn for"),
+        ("/api/v1/map?dataset=imd-ward/2019&component=wealth", 400, "component"),
+        ("/api/v1/map?dataset=imd-ward/2019&within=../../etc", 400, "within"),
+        ("/api/v1/scorecard/E0900000X", 400, "code"),
+    ],
+)
+def test_bad_map_and_scorecard_requests_say_why(client, url, status, says):
+    response = client.get(url)
+    assert response.status_code == status and says in response.get_json()["error"]["message"]
+
+
+def test_boundaries_within_a_borough(client):
+    data = client.get(f"/api/v1/boundaries?level=lsoa&within={BARKING}").get_json()
+    jsonschema.validate(data, schema("FeatureCollection"))
+    assert len(data["features"]) == 110
+
+
+def test_scorecard_json_rates_in_words_and_compares_editions(client):
+    data = client.get(f"/api/v1/scorecard/{BARKING}?dataset=imd-lad/2019").get_json()
+    jsonschema.validate(data, schema("Scorecards"))
+    imd = next(r for r in data["scorecards"][0]["rows"] if r["component"] == "imd")
+    assert (imd["rank"], imd["universe"], imd["decile"]) == (2, 317, 1)  # fixture: 2 districts ranked
+    assert imd["rating"] == "worst" and "most deprived 20%" in imd["rating_words"]
+    assert imd["change"]["edition"] == "2015" and imd["change"]["universe"] == 326
+
+
+def test_map_page_has_a_table_equivalent_and_the_embed_snippet(client):
+    page = client.get(f"/map?dataset=imd-ward/2019&within={BARKING}").get_data(as_text=True)
+    assert page.count("<tr>") >= 17 + 1
+    assert "&lt;localindex-map dataset=&#34;imd-ward/2019&#34;" in page
+    assert "vendor/leaflet/leaflet.js" in page and "unpkg" not in page and "cdn" not in page.lower()
+    script = client.get("/embed/localindex.js")
+    assert script.status_code == 200 and script.mimetype == "text/javascript"
+    assert script.headers["Access-Control-Allow-Origin"] == "*"
