@@ -75,7 +75,8 @@ def bundle(raw_dir: Path = SHARED_RAW_DIR, data_dir: Path = DATA_DIR) -> list[di
                 **sizes,
             }
         )
-        print(f"bundled {entry['path']}: {sizes['features']:,} areas, {sizes['source_bytes']:,} → {sizes['bytes']:,} bytes")
+        sizes_text = f"{sizes['source_bytes']:,} → {sizes['bytes']:,} bytes"
+        print(f"bundled {entry['path']}: {sizes['features']:,} areas, {sizes_text}")
     PROVENANCE_JSON.write_text(json.dumps(records, indent=2) + "\n")
     PROVENANCE_MD.write_text(_provenance_markdown(records))
     return records
@@ -135,18 +136,19 @@ def _provenance_markdown(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
-
 def _boundary_markdown(record: dict) -> list[str]:
     return [
         f"## `data/{record['path']}`",
         "",
         f"- What: {record['title']}",
         f"- Publisher: {record['publisher']} ({record['url']})",
-        f"- Licence: {record['licence_label']} ({record['licence']}); contains OS data © Crown copyright and database right",
+        f"- Licence: {record['licence_label']} ({record['licence']}); "
+        "contains OS data © Crown copyright and database right",
         f"- Source file: `{record['source']}`, sha256 `{record['source_sha256']}`",
         f"- Simplified (Douglas-Peucker, tolerance {record['tolerance']} degrees, topology kept per polygon, "
         f"coordinates to 5 decimals): {record['features']:,} areas; {record['source_bytes']:,} bytes → "
-        f"{record['geojson_bytes']:,} bytes of GeoJSON, {record['bytes']:,} gzipped; sha256 `{record['sha256']}`",
+        f"{record['geojson_bytes']:,} bytes of GeoJSON, {record['bytes']:,} gzipped; "
+        f"sha256 `{record['sha256']}`",
         "",
     ]
 
