@@ -68,7 +68,9 @@ def areas_within(level: str, within: str | None) -> list[str]:
     return sorted(codes & set(drawn))
 
 
-def choropleth(name: str, component: str | None, measure: str | None, within: str | None) -> dict:
+def choropleth(
+    name: str, component: str | None, measure: str | None, within: str | None, period: str | None = None
+) -> dict:
     """Every area's value, class and outline: what the map page and the web component draw."""
     from .rest import ApiError, _dataset_parameter
 
@@ -93,7 +95,11 @@ def choropleth(name: str, component: str | None, measure: str | None, within: st
     if within is None:  # the dataset's own areas: a council's dataset is drawn over its council
         codes = sorted(set(codes) & set(found.table["area"].unique()))
     rows = found.table[(found.table["component"] == component) & (found.table["measure"] == measure)]
-    rows = rows[rows["area"].isin(codes)].set_index("area")
+    periods = sorted(rows["period"].astype(str).unique())
+    period = period or (periods[-1] if periods else release["period"])
+    if periods and period not in periods:
+        raise ApiError(400, f"period: {period!r} not in {found.name} (one of: {', '.join(periods)})")
+    rows = rows[rows["area"].isin(codes) & (rows["period"].astype(str) == period)].set_index("area")
     values = rows["value"].astype(float)
     present = values.dropna()
     classes, assign = _classes(present.to_numpy(), measure)
@@ -105,7 +111,6 @@ def choropleth(name: str, component: str | None, measure: str | None, within: st
         value = values.get(code)
         value = None if value is None or math.isnan(value) else float(value)
         unit = str(rows["unit"].get(code, "")) if code in rows.index else ""
-        period = str(rows["period"].get(code, release["period"])) if code in rows.index else release["period"]
         features.append(
             {
                 "type": "Feature",
@@ -138,6 +143,8 @@ def choropleth(name: str, component: str | None, measure: str | None, within: st
         "component": component,
         "component_label": known.get(_minter().concept(scheme, component), component),
         "measure": measure,
+        "period": period,
+        "periods": periods,
         "measure_label": known.get(_minter().measure(measure), measure),
         "rank_direction": release.get("rank_direction", ""),
         "classification": classes,
@@ -241,16 +248,7 @@ def map_page():
         data = _map_from(request.args)
     except ApiError as error:
         return render_template("map.html", error=error.message, data=None, options=_options()), error.status
-    query = {
-        k: v
-        for k, v in (
-            ("dataset", data["dataset"]),
-            ("component", data["component"]),
-            ("measure", data["measure"]),
-            ("within", data["within"]),
-        )
-        if v
-    }
+    query = {k: data[k] for k in ("dataset", "component", "measure", "period", "within") if data[k]}
     source = "/api/v1/map?" + "&".join(f"{k}={v}" for k, v in query.items())
     page = _minter().base + "map?" + "&".join(f"{k}={v}" for k, v in query.items())
     title = f"{data['component_label']}: {data['measure_label']}, {data['title']}"

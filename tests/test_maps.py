@@ -103,3 +103,28 @@ def test_map_page_has_a_table_equivalent_and_the_embed_snippet(client):
     script = client.get("/embed/localindex.js")
     assert script.status_code == 200 and script.mimetype == "text/javascript"
     assert script.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_rating_colours_and_links_have_enough_contrast():
+    import re
+
+    rule = re.compile(r"\.rating-[a-z-]+(?:, \.rating-[a-z-]+)* \{ background: (#[0-9a-f]{6}); \}")
+    static = ROOT / "api" / "static"
+    for path in (static / "localindex.css", static / "embed" / "localindex.js"):
+        ratings = rule.findall(path.read_text())
+        assert len(ratings) >= 5, path
+        for background in ratings:
+            assert contrast("#111111", background) >= 4.5, (path, background)
+    assert contrast("#1d4f91", "#ffffff") >= 4.5  # links in the web components

@@ -13,7 +13,7 @@
     "td.num { text-align: right; font-variant-numeric: tabular-nums; }",
     "a { color: #1d4f91; } a:focus, path:focus { outline: 3px solid #ffbf47; outline-offset: 1px; }",
     ".rating { display: inline-block; padding: 0 .4em; border: 1px solid #444; border-radius: .3em; }",
-    ".rating-worst { background: #f4a9a0; } .rating-worse { background: #f9d3a6; } .rating-middle, .rating-no-significant-change { background: #eee; }",
+    ".rating-worst { background: #f4a9a0; } .rating-worse { background: #f9d3a6; } .rating-middle, .rating-no-significant-change { background: #eeeeee; }",
     ".rating-better { background: #c9e8b8; } .rating-best { background: #9fd8a0; }",
     ".meta { font-size: .85em; color: #444; } .error { color: #a00; }",
     "svg { width: 100%; height: auto; background: #f8f8f8; border: 1px solid #999; } path { stroke: #333; stroke-width: .5; }",
