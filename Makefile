@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run build serve chromium test lint format bundle samples vendor bench bench-build bench-sparql bench-aggregate bench-api bench-spi bench-federation clean
+.PHONY: run build serve chromium test lint format bundle samples vendor bench bench-build bench-sparql bench-aggregate bench-api bench-spi bench-federation bench-ingest clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "localindex needs Python 3.11 or newer")'
@@ -78,6 +78,10 @@ bench-spi: $(INSTALLED)
 ## bench-federation: a hub harvests the national build served on 127.0.0.1:8080 (run `make build` first)
 bench-federation: $(INSTALLED)
 	$(BIN)/python bench/federation.py
+
+## bench-ingest: the sample submissions end to end, and checking a 225 MB table against bare reads
+bench-ingest: $(INSTALLED)
+	$(BIN)/python bench/ingest.py
 
 clean:
 	rm -rf var

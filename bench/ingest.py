@@ -1,0 +1,128 @@
+"""Ingest benchmark: the two sample submissions end to end (checks, suppression, gated build,
+publish) in a fresh var/, and the row-by-row check of a 225 MB observation table against two
+baselines in the same run: a bare csv.reader pass over the same file (the ceiling for reading it
+row by row in Python) and pandas.read_csv of the whole file (what loading it whole would cost in
+memory). Prints times, rows/s and memory; figures go to bench/RESULTS.md. Usage: python bench/ingest.py"""
+
+from __future__ import annotations
+
+import csv
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from publisher.config import Settings  # noqa: E402
+from publisher.geography import Geography  # noqa: E402
+from publisher.paths import DATA_DIR, ROOT  # noqa: E402
+from publisher.submission.ingest import ingest  # noqa: E402
+
+NOTE = "Analyst's working note, source only. " * 20
+PEAK = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)"
+
+
+def samples(repeats: int = 3) -> None:
+    for sample, publisher in (("lbbd-spi-2018", "lbbd"), ("hackney-wards-2019", "hackney")):
+        seconds = []
+        for _ in range(repeats):
+            with tempfile.TemporaryDirectory() as folder:
+                settings = Settings(var_dir=Path(folder) / "var")
+                started = time.perf_counter()
+                result = ingest(
+                    DATA_DIR / "submissions" / sample, publisher, settings, progress=lambda _: None
+                )
+                seconds.append(time.perf_counter() - started)
+                assert result.status == "published", result.message
+        print(f"{sample}: ingest and publish, median of {repeats}: {statistics.median(seconds):.2f} s")
+
+
+def large_table(folder: Path) -> tuple[Path, int]:
+    """The 225 MB table of tests/test_submission_large.py: valid rows for England's wards, a bad last row."""
+    source = DATA_DIR / "submissions" / "hackney-wards-2019"
+    submission = folder / "submission"
+    submission.mkdir()
+    for name in ("submission.toml", "indicators.csv"):
+        (submission / name).write_bytes((source / name).read_bytes())
+    with (source / "indicators.csv").open() as handle:
+        indicators = [row["indicator_id"] for row in csv.DictReader(handle)]
+    wards = sorted(Geography.load(DATA_DIR).wards["ward"])
+    rows = 0
+    with (submission / "observations.csv").open("w") as out:
+        out.write("area_code,period,indicator_id,value,notes\n")
+        for year in range(1995, 2020):
+            for ward in wards:
+                for indicator in indicators:
+                    out.write(f'{ward},{year},{indicator},12,"{NOTE}"\n')
+                    rows += 1
+            if out.tell() > 200 * 1024 * 1024:
+                break
+        out.write(f'{wards[0]},2020,{indicators[0]},oops,"{NOTE}"\n')
+    return submission, rows
+
+
+MEASURE = """
+import json, resource, sys, time
+{setup}
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+started = time.perf_counter()
+{run}
+seconds = time.perf_counter() - started
+growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - base
+print(json.dumps({{"seconds": seconds, "growth": growth}}))
+"""
+RUNS = {
+    "localindex check (refused at the last row)": (
+        "from pathlib import Path\nfrom publisher.config import Settings\n"
+        "from publisher.submission.ingest import ingest\n"
+        "from publisher.submission.observations import AreaCodes\n"
+        "from publisher.paths import DATA_DIR\nAreaCodes.load(DATA_DIR)",
+        "settings = Settings(var_dir=Path(sys.argv[2]))\n"
+        "result = ingest(Path(sys.argv[1]).parent, 'hackney', settings, progress=lambda _: None)\n"
+        "assert result.status == 'refused'",
+    ),
+    "baseline: bare csv.reader pass": (
+        "import csv\ncsv.field_size_limit(10_000)",
+        "rows = sum(1 for _ in csv.reader(open(sys.argv[1], encoding='utf-8', newline='')))",
+    ),
+    "baseline: pandas.read_csv, whole": (
+        "import pandas as pd",
+        "frame = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)",
+    ),
+}
+
+
+def measured(setup: str, run: str, *args: str) -> dict:
+    code = MEASURE.format(setup=setup, run=run)
+    found = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return json.loads(found.stdout.strip().splitlines()[-1])
+
+
+def large() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        submission, rows = large_table(Path(folder))
+        path = submission / "observations.csv"
+        size = path.stat().st_size / 1e6
+        results = {
+            label: measured(*code, str(path), str(Path(folder) / "var")) for label, code in RUNS.items()
+        }
+    print(f"large table: {size:.0f} MB, {rows + 1:,} rows")
+    for label, found in results.items():
+        rate = (rows + 1) / found["seconds"]
+        print(f"  {label}: {found['seconds']:.1f} s, {rate:,.0f} rows/s, memory +{found['growth']:.0f} MB")
+    check, bare, whole = results.values()
+    print(
+        f"  check / bare read: {check['seconds'] / bare['seconds']:.1f}x the time; "
+        f"memory +{check['growth']:.0f} MB against +{whole['growth']:.0f} MB loaded whole"
+    )
+
+
+if __name__ == "__main__":
+    samples()
+    large()
