@@ -65,7 +65,15 @@ def test_every_documented_operation_answers_with_its_own_schema(client, document
             assert response.status_code == 200, (method, url, response.get_json())
             jsonschema.validate(response.get_json(), schema_of(document, operation))
             exercised.append(operation["operationId"])
-    assert len(exercised) == 7
+    rest = [
+        "listDatasets",
+        "getDataset",
+        "getArea",
+        "listObservations",
+        "aggregateToLevel",
+        "aggregatePostedAreas",
+    ]
+    assert sorted(exercised) == sorted([*rest, "getOpenApi", "getScorecard", "getMap", "getBoundaries"])
 
 
 def test_datasets_list_the_lsoa_editions_and_their_derived_levels(client):
