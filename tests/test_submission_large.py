@@ -15,7 +15,7 @@ from tests.submissions.helpers import copy_sample, read_rows
 TARGET_BYTES = 200 * 1024 * 1024
 NOTE = "Analyst's working note, source only. " * 20  # ~720 characters per row, dropped on reading
 MEASURE = """
-import json, resource, sys
+import json, sys
 from pathlib import Path
 from publisher.config import Settings
 from publisher.submission.ingest import ingest
@@ -23,10 +23,11 @@ import publisher.submission.observations, publisher.build, pandas  # what ingest
 from publisher.submission.observations import AreaCodes
 from publisher.paths import DATA_DIR
 AreaCodes.load(DATA_DIR)
-baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_mb():  # /proc's VmHWM: getrusage's ru_maxrss carries the parent's peak over fork
+    return [int(line.split()[1]) / 1024 for line in open("/proc/self/status") if line.startswith("VmHWM:")][0]
+baseline_mb = peak_mb()
 result = ingest(Path(sys.argv[1]), "hackney", Settings(var_dir=Path(sys.argv[2])), progress=lambda _: None)
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"status": result.status, "message": result.message, "growth_mb": peak_mb - baseline_mb}))
+print(json.dumps({"status": result.status, "message": result.message, "growth_mb": peak_mb() - baseline_mb}))
 """
 
 
