@@ -6,7 +6,6 @@ memory). Prints times, rows/s and memory; figures go to bench/RESULTS.md. Usage:
 
 from __future__ import annotations
 
-import csv
 import json
 import statistics
 import subprocess
@@ -18,11 +17,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from publisher.config import Settings  # noqa: E402
-from publisher.geography import Geography  # noqa: E402
 from publisher.paths import DATA_DIR, ROOT  # noqa: E402
 from publisher.submission.ingest import ingest  # noqa: E402
+from tests.submissions.helpers import large_submission  # noqa: E402
 
-NOTE = "Analyst's working note, source only. " * 20
 PEAK = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)"
 
 
@@ -39,30 +37,6 @@ def samples(repeats: int = 3) -> None:
                 seconds.append(time.perf_counter() - started)
                 assert result.status == "published", result.message
         print(f"{sample}: ingest and publish, median of {repeats}: {statistics.median(seconds):.2f} s")
-
-
-def large_table(folder: Path) -> tuple[Path, int]:
-    """The 225 MB table of tests/test_submission_large.py: valid rows for England's wards, a bad last row."""
-    source = DATA_DIR / "submissions" / "hackney-wards-2019"
-    submission = folder / "submission"
-    submission.mkdir()
-    for name in ("submission.toml", "indicators.csv"):
-        (submission / name).write_bytes((source / name).read_bytes())
-    with (source / "indicators.csv").open() as handle:
-        indicators = [row["indicator_id"] for row in csv.DictReader(handle)]
-    wards = sorted(Geography.load(DATA_DIR).wards["ward"])
-    rows = 0
-    with (submission / "observations.csv").open("w") as out:
-        out.write("area_code,period,indicator_id,value,notes\n")
-        for year in range(1995, 2020):
-            for ward in wards:
-                for indicator in indicators:
-                    out.write(f'{ward},{year},{indicator},12,"{NOTE}"\n')
-                    rows += 1
-            if out.tell() > 200 * 1024 * 1024:
-                break
-        out.write(f'{wards[0]},2020,{indicators[0]},oops,"{NOTE}"\n')
-    return submission, rows
 
 
 MEASURE = """
@@ -108,7 +82,7 @@ def measured(setup: str, run: str, *args: str) -> dict:
 
 def large() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        submission, rows = large_table(Path(folder))
+        submission, rows = large_submission(Path(folder) / "submission")
         path = submission / "observations.csv"
         size = path.stat().st_size / 1e6
         results = {

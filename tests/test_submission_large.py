@@ -8,12 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from publisher.geography import Geography
-from publisher.paths import DATA_DIR
-from tests.submissions.helpers import copy_sample, read_rows
+from tests.submissions.helpers import large_submission
 
 TARGET_BYTES = 200 * 1024 * 1024
-NOTE = "Analyst's working note, source only. " * 20  # ~720 characters per row, dropped on reading
 MEASURE = """
 import json, sys
 from pathlib import Path
@@ -32,21 +29,8 @@ print(json.dumps({"status": result.status, "message": result.message, "growth_mb
 
 
 def test_200_mb_file_is_streamed(tmp_path: Path):
-    folder = copy_sample("hackney-wards-2019", tmp_path / "submission")
-    indicators = [r["indicator_id"] for r in read_rows(folder / "indicators.csv")]
-    wards = sorted(Geography.load(DATA_DIR).wards["ward"])
+    folder, rows = large_submission(tmp_path / "submission", TARGET_BYTES)
     path = folder / "observations.csv"
-    rows = 0
-    with path.open("w", encoding="utf-8") as handle:
-        handle.write("area_code,period,indicator_id,value,notes\n")
-        for year in range(1995, 2020):
-            for ward in wards:
-                for indicator in indicators:
-                    handle.write(f'{ward},{year},{indicator},12,"{NOTE}"\n')
-                    rows += 1
-            if handle.tell() > TARGET_BYTES:
-                break
-        handle.write(f'{wards[0]},2020,{indicators[0]},oops,"{NOTE}"\n')
     size = path.stat().st_size
     assert size > TARGET_BYTES
     measured = subprocess.run(

@@ -50,3 +50,29 @@ def published_fingerprint(settings: Settings) -> dict[str, str]:
         if path.is_file() and relative.parts[0] not in UNPUBLISHED:
             found[relative.as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found
+
+
+LARGE_NOTE = "Analyst's working note, source only. " * 20  # ~720 characters per row, dropped on reading
+
+
+def large_submission(target: Path, size_bytes: int = 200 * 1024 * 1024) -> tuple[Path, int]:
+    """Hackney's sample with an observation table past ``size_bytes``: valid rows for every English
+    ward, indicator and year from 1995, each with a long source-only note, then one bad value in the
+    last row (so that a check must read it all). Returns the folder and the number of valid rows."""
+    from publisher.geography import Geography
+
+    folder = copy_sample("hackney-wards-2019", target)
+    indicators = [r["indicator_id"] for r in read_rows(folder / "indicators.csv")]
+    wards = sorted(Geography.load(DATA_DIR).wards["ward"])
+    rows = 0
+    with (folder / "observations.csv").open("w", encoding="utf-8") as handle:
+        handle.write("area_code,period,indicator_id,value,notes\n")
+        for year in range(1995, 2020):
+            for ward in wards:
+                for indicator in indicators:
+                    handle.write(f'{ward},{year},{indicator},12,"{LARGE_NOTE}"\n')
+                    rows += 1
+            if handle.tell() > size_bytes:
+                break
+        handle.write(f'{wards[0]},2020,{indicators[0]},oops,"{LARGE_NOTE}"\n')
+    return folder, rows
