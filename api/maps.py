@@ -39,6 +39,7 @@ BOUNDARY_NOTE = (
     "Boundaries: ONS generalised clipped boundaries of London (LSOA 2011, wards December 2019, boroughs "
     "2019), simplified for drawing. Contains OS data © Crown copyright and database right; OGL v3.0."
 )
+BOUNDARY_COVERAGE = "localindex bundles London's (its LSOAs, wards and boroughs) only"
 PREFERRED = ("imd-ward/2019", "imd-lad/2019", "imd-lsoa/2019")
 
 
@@ -94,6 +95,11 @@ def choropleth(
     codes = areas_within(found.level, within)
     if within is None:  # the dataset's own areas: a council's dataset is drawn over its council
         codes = sorted(set(codes) & set(found.table["area"].unique()))
+    if not codes:
+        where = f"inside {within}" if within else f"of {found.name}"
+        raise ApiError(
+            404, f"no boundaries are bundled for the {found.level} areas {where}: {BOUNDARY_COVERAGE}"
+        )
     rows = found.table[(found.table["component"] == component) & (found.table["measure"] == measure)]
     periods = sorted(rows["period"].astype(str).unique())
     period = period or (periods[-1] if periods else release["period"])

@@ -73,11 +73,17 @@ def test_deciles_are_drawn_as_deciles(client):
         ("/api/v1/map?dataset=imd-ward/2019&component=wealth", 400, "component"),
         ("/api/v1/map?dataset=imd-ward/2019&within=../../etc", 400, "within"),
         ("/api/v1/scorecard/E0900000X", 400, "code"),
+        ("/api/v1/map?dataset=imd-lad/2019&within=E06000001", 404, "London's"),  # Hartlepool: no boundaries
     ],
 )
 def test_bad_map_and_scorecard_requests_say_why(client, url, status, says):
     response = client.get(url)
     assert response.status_code == status and says in response.get_json()["error"]["message"]
+
+
+def test_map_page_outside_the_bundled_boundaries_says_why(client):
+    response = client.get("/map?dataset=imd-lsoa/2019&within=E06000001")
+    assert response.status_code == 404 and "bundles London" in response.get_data(as_text=True)
 
 
 def test_boundaries_within_a_borough(client):
