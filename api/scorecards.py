@@ -15,7 +15,7 @@ from publisher.publishers import publisher_of
 from publisher.uris import OGL_V3, Minter
 from publisher.vocab import measures as vocabulary_measures
 
-from .pages import number_text
+from .pages import number_text, objects
 
 blueprint = Blueprint("scorecards", __name__)
 HEADLINES = ("average-score", "score", "spi-score", "indicator-value", "count")  # in order of preference
@@ -35,6 +35,14 @@ PROGRESS_BANDS = [
     (range(5, 7), "middle", "around the middle of {peers}"),
     (range(7, 9), "worse", "lower-scoring than most {peers}"),
     (range(9, 11), "worst", "among the lowest-scoring 20% of {peers}"),
+]
+
+BEST_BANDS = [  # a submitted indicator ranked by its stated polarity: rank 1 = the best value
+    (range(1, 3), "best", "among the best 20% of {peers}"),
+    (range(3, 5), "better", "better than most {peers}"),
+    (range(5, 7), "middle", "around the middle of {peers}"),
+    (range(7, 9), "worse", "worse than most {peers}"),
+    (range(9, 11), "worst", "among the worst 20% of {peers}"),
 ]
 
 
@@ -57,7 +65,10 @@ def headline(release: dict, minter: Minter) -> Headline | None:
 
 
 def rating(decile: int, rank_direction: str, peers: str) -> tuple[str, str]:
-    bands = PROGRESS_BANDS if "highest" in rank_direction else DEPRIVATION_BANDS
+    if rank_direction.startswith("1 = best"):
+        bands = BEST_BANDS
+    else:
+        bands = PROGRESS_BANDS if "highest" in rank_direction else DEPRIVATION_BANDS
     for deciles, key, words in bands:
         if decile in deciles:
             return key, words.format(peers=peers)
@@ -93,6 +104,7 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
     peers = f"{PEERS.get(release['level'], 'areas')} ({universe:,})"
     scheme = release.get("component_scheme", "")
     concept_labels = labels([minter.concept(scheme, c) for c in release["components"]])
+    by_polarity = {} if chosen.rank else _rankers(found, scheme, minter)
     out = []
     for component in release["components"]:
         mine = rows[rows["component"] == component].set_index("measure")
@@ -120,12 +132,16 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
         }
         ranked = measure == chosen.measure and chosen.rank and chosen.rank in mine.index
         rank = _number(mine.at[chosen.rank, "value"]) if ranked else None
+        among, order, who = universe, direction, peers
+        if rank is None and value is not None and component in by_polarity:
+            rank, among, order = by_polarity[component].rank(code, measure, period)
+            who = f"{PEERS.get(release['level'], 'areas')} of this dataset ({among:,})"
         if rank is not None:
-            decile = min(10, math.ceil(10 * rank / universe))
-            key, words = rating(decile, direction, peers)
+            decile = min(10, math.ceil(10 * rank / among))
+            key, words = rating(decile, order, who)
             row |= {
                 "rank": int(rank),
-                "universe": universe,
+                "universe": among,
                 "decile": decile,
                 "rating": key,
                 "rating_words": words,
@@ -154,6 +170,39 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
         "headline": chosen.measure,
         "rows": out,
     }
+
+
+@dataclass(frozen=True)
+class PolarityRank:
+    """Rank of an area among a dataset's areas by a value whose direction the indicator states
+    (li:polarity of a submitted indicator): 1 = best, ties at the minimum rank."""
+
+    table: object  # the dataset's tidy table
+    component: str
+    higher_is_better: bool
+
+    def rank(self, code: str, measure: str, period: str) -> tuple[int, int, str]:
+        rows = self.table[
+            (self.table["component"] == self.component)
+            & (self.table["measure"] == measure)
+            & (self.table["period"].astype(str) == period)
+        ].dropna(subset=["value"])
+        ranks = rows["value"].rank(method="min", ascending=not self.higher_is_better)
+        rank = int(ranks[rows["area"] == code].iloc[0])
+        return rank, len(rows), "1 = best (" + ("highest" if self.higher_is_better else "lowest") + " value)"
+
+
+def _rankers(found, scheme: str, minter: Minter) -> dict[str, PolarityRank]:
+    """Rankers for the components whose concept states a polarity (submitted indicators)."""
+    described = current_app.extensions["localindex_described"].current()
+    polarity = minter.ontology("polarity")
+    rankers = {}
+    for component in found.release["components"]:
+        concept = minter.concept(scheme, component)
+        stated = objects(described.triples(concept), concept, polarity)
+        if stated and not stated[0].endswith("/neutral"):
+            rankers[component] = PolarityRank(found.table, component, stated[0].endswith("/higher-is-better"))
+    return rankers
 
 
 def _measure_with_value(mine, preferred: str) -> str | None:

@@ -414,3 +414,23 @@ def test_a_charity_is_a_publisher_like_any_other_and_never_mixes_with_council_da
     with pytest.raises(LookupError, match="'nobody' is not registered"):
         ingest(copy_sample(HACKNEY, tmp_path / "nobody"), "nobody", settings, **QUIET)
     assert audit.read(settings.audit_log)[-1]["problem_codes"] == ["unknown-publisher"]
+
+
+def test_scorecards_rank_submitted_indicators_by_their_polarity(client):
+    def submitted(sample: str, indicator: str) -> dict[str, float]:
+        rows = read_rows(Path("data/submissions") / sample / "observations.csv")
+        return {r["area_code"]: float(r["value"]) for r in rows if r["indicator_id"] == indicator}
+
+    card = client.get("/api/v1/scorecard/E09000002?dataset=lbbd-spi-lad/2018").json["scorecards"][0]
+    safety = next(r for r in card["rows"] if r["component"] == "personal-safety")
+    scores = submitted(LBBD, "personal-safety")  # higher is better
+    assert safety["rank"] == 1 + sum(v > scores["E09000002"] for v in scores.values())
+    assert safety["universe"] == 32 and "of this dataset (32)" in safety["rating_words"]
+
+    card = client.get("/api/v1/scorecard/E05009367?dataset=hackney-ward-indicators/2019").json["scorecards"][
+        0
+    ]
+    rows = {r["component"]: r for r in card["rows"]}
+    income = submitted(HACKNEY, "income-deprived")  # lower is better
+    assert rows["income-deprived"]["rank"] == 1 + sum(v < income["E05009367"] for v in income.values())
+    assert rows["population"]["rank"] is None  # neutral: not ranked
