@@ -17,15 +17,10 @@ from publisher.config import Settings
 from publisher.submission.ingest import ingest
 from publisher.submission.standard import error_codes
 from tests.conftest import settings_file
-from tests.submissions.helpers import copy_sample, edit_rows, published_fingerprint, read_rows
+from tests.submissions.helpers import copy_sample, edit_rows, published_fingerprint, read_rows, write_rows
 
 SAMPLE = "hackney-wards-2019"
 OBS, IND, MANIFEST = "observations.csv", "indicators.csv", "submission.toml"
-
-
-def first(rows, **changes):
-    rows[0].update(changes)
-    return rows
 
 
 def set_row(index: int, **changes):
@@ -49,11 +44,9 @@ def of_indicator(indicator: str, **changes):
 
 def rename_column(old: str, new: str):
     def mutate(folder: Path):
-        rows = read_rows(folder / OBS)
         text = (folder / OBS).read_text(encoding="utf-8")
         header, rest = text.split("\n", 1)
         (folder / OBS).write_text(header.replace(old, new) + "\n" + rest, encoding="utf-8")
-        assert rows
 
     return mutate
 
@@ -80,8 +73,6 @@ def drop_column(name: str, column: str):
         rows = read_rows(folder / name)
         for row in rows:
             row.pop(column)
-        from tests.submissions.helpers import write_rows
-
         write_rows(folder / name, rows)
 
     return mutate
