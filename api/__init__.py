@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     snapshots = SnapshotWatcher(settings)
     app.extensions["localindex_snapshots"] = snapshots
     app.extensions["localindex_tables"] = PublishedTables(settings, snapshots)
-    app.extensions["localindex_described"] = DescribedSnapshots(snapshots)
+    app.extensions["localindex_described"] = DescribedSnapshots(snapshots, settings)
     app.config["MAX_CONTENT_LENGTH"] = 4 * settings.max_query_chars + 4096  # form encoding can triple
     pool: list[QueryPool] = []
     pool_lock = threading.Lock()
@@ -34,9 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     def get_pool() -> QueryPool:
         with pool_lock:
             if not pool:
-                pool.append(
-                    QueryPool(settings.query_workers, settings.query_timeout_s, settings.query_memory_mb)
-                )
+                pool.append(QueryPool(settings))
             return pool[0]
 
     app.extensions["localindex_pool"] = get_pool

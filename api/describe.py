@@ -15,7 +15,8 @@ from itertools import islice
 
 import pyoxigraph as ox
 
-from publisher.store import Snapshot
+from publisher.config import Settings
+from publisher.store import Snapshot, open_reader
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 IN_SCHEME = ox.NamedNode("http://www.w3.org/2004/02/skos/core#inScheme")
@@ -36,39 +37,25 @@ MAX_TRIPLES = 50_000
 class Described:
     """The store of one snapshot, opened read-only, with the lookups dereferencing needs."""
 
-    def __init__(self, snapshot: Snapshot):
+    def __init__(self, snapshot: Snapshot, settings: Settings):
         self.snapshot = snapshot
-        self.store = ox.Store.read_only(str(snapshot.path))
+        self.store = open_reader(settings, snapshot.path, [*snapshot.graphs, *snapshot.archived_graphs])
 
     def triples(self, iri: str) -> list[ox.Triple]:
         """The description of ``iri``: empty when nothing is said about it."""
         subject = ox.NamedNode(iri)
-        found: dict[ox.Triple, None] = {}
-        self._bounded(subject, found)
+        found = dict.fromkeys(self.store.describe(iri, MAX_TRIPLES))
         if not found:
             return []
         for member in self.hash_members(iri):
-            self._bounded(ox.NamedNode(member), found)
+            found.update(dict.fromkeys(self.store.describe(member, MAX_TRIPLES)))
+        members = []
         for link in MEMBER_LINKS:
             for quad in islice(self.store.quads_for_pattern(None, link, subject), MAX_TRIPLES):
                 found.setdefault(ox.Triple(quad.subject, quad.predicate, quad.object))
-                for label in LABELS:
-                    for labelled in self.store.quads_for_pattern(quad.subject, label, None):
-                        found.setdefault(ox.Triple(labelled.subject, labelled.predicate, labelled.object))
+                members.append(quad.subject)
+        found.update(dict.fromkeys(self.store.label_triples(members, LABELS)))
         return list(found)
-
-    def _bounded(self, subject: ox.NamedNode | ox.BlankNode, found: dict) -> None:
-        """Add the subject's triples, following blank nodes, up to MAX_TRIPLES."""
-        pending = [subject]
-        while pending and len(found) < MAX_TRIPLES:
-            node = pending.pop()
-            for quad in islice(self.store.quads_for_pattern(node, None, None), MAX_TRIPLES):
-                triple = ox.Triple(quad.subject, quad.predicate, quad.object)
-                if triple in found:
-                    continue
-                found[triple] = None
-                if isinstance(quad.object, ox.BlankNode):
-                    pending.append(quad.object)
 
     def exists(self, iri: str) -> bool:
         return next(iter(self.store.quads_for_pattern(ox.NamedNode(iri), None, None)), None) is not None
@@ -92,26 +79,24 @@ class Described:
 
     def labels(self, iris: Iterable[str]) -> dict[str, str]:
         """A human label for each IRI that has one (English preferred)."""
+        candidates: dict[str, dict[int, list[ox.Literal]]] = {}
+        for triple in self.store.label_triples([ox.NamedNode(i) for i in set(iris)], LABELS):
+            if isinstance(triple.object, ox.Literal):
+                by_predicate = candidates.setdefault(triple.subject.value, {})
+                by_predicate.setdefault(LABELS.index(triple.predicate), []).append(triple.object)
         labels: dict[str, str] = {}
-        for iri in set(iris):
-            best = None
-            for predicate in LABELS:
-                for quad in self.store.quads_for_pattern(ox.NamedNode(iri), predicate, None):
-                    value = quad.object
-                    if isinstance(value, ox.Literal) and (best is None or value.language == "en"):
-                        best = value.value
-                if best is not None:
-                    break
-            if best is not None:
-                labels[iri] = best
+        for iri, by_predicate in candidates.items():
+            values = by_predicate[min(by_predicate)]  # the first kind of label in LABELS' order
+            labels[iri] = next((v.value for v in values if v.language == "en"), values[0].value)
         return labels
 
 
 class DescribedSnapshots:
     """One read-only store handle per published snapshot, reopened when a build publishes."""
 
-    def __init__(self, snapshots):
+    def __init__(self, snapshots, settings: Settings):
         self.snapshots = snapshots
+        self.settings = settings
         self._lock = threading.Lock()
         self._current: Described | None = None
 
@@ -121,5 +106,5 @@ class DescribedSnapshots:
             return None
         with self._lock:
             if self._current is None or self._current.snapshot.path != snapshot.path:
-                self._current = Described(snapshot)
+                self._current = Described(snapshot, self.settings)
             return self._current

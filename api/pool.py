@@ -4,7 +4,8 @@ pyoxigraph evaluates a query in native code that Python cannot interrupt, so eac
 separate process; when it overruns it is killed and replaced while the server and the other workers
 go on answering. The worker also does the query's safety check and format choice, so that parsing
 a hostile query is bounded by the same limit, and it has no network and a memory limit (sandbox).
-Workers open the published snapshot read-only.
+Workers open the published snapshot read-only, or with an external store (``store = "sparql"``) send
+the query there, naming the snapshot's graphs as its dataset.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from dataclasses import dataclass
 from itertools import islice
 
 import pyoxigraph as ox
+
+from publisher.config import Settings
+from publisher.sparql_store import ExternalStoreError
+from publisher.store import open_reader
 
 from .formats import GRAPH_FORMATS, SELECT_FORMATS
 from .guard import RefusedQuery, check_query
@@ -60,7 +65,7 @@ class Answer:
     body: bytes
 
 
-def answer(job: Job, store: ox.Store) -> Answer:
+def answer(job: Job, store) -> Answer:
     """Check, negotiate, evaluate and serialise ``job``; raise QueryRejected for the client's faults."""
     try:
         checked = check_query(job.query, set(job.known_graphs), job.max_query_chars)
@@ -80,7 +85,7 @@ def answer(job: Job, store: ox.Store) -> Answer:
             "default_graph": [ox.NamedNode(g) for g in job.union_graphs],
             "named_graphs": [ox.NamedNode(g) for g in job.known_graphs],
         }
-    result = store.query(checked.text, **options)
+    result = store.query(checked.text, form=checked.form, **options)
     if is_graph_form(checked.form):
         triples = list(islice(result, job.row_cap + 1))
         if len(triples) > job.row_cap:
@@ -120,10 +125,11 @@ def _term(term) -> dict:
     return {"type": "literal", "value": str(term)}
 
 
-def _worker_main(connection, memory_mb: int) -> None:
-    isolated = confine(memory_mb)
-    connection.send(("ready", isolated))
-    stores: dict[str, ox.Store] = {}
+def _worker_main(connection, memory_mb: int, settings: Settings) -> None:
+    # A worker that asks an external store needs the network; the guard still refuses SERVICE.
+    isolated = confine(memory_mb, isolate_network=not settings.external_store)
+    connection.send(("ready", isolated or settings.external_store))
+    stores: dict[str, object] = {}
     while True:
         try:
             job = connection.recv()
@@ -134,9 +140,9 @@ def _worker_main(connection, memory_mb: int) -> None:
         try:
             if job.snapshot not in stores:
                 stores.clear()  # a newer snapshot was published: let the old one go
-                stores[job.snapshot] = ox.Store.read_only(job.snapshot)
+                stores[job.snapshot] = open_reader(settings, job.snapshot, list(job.known_graphs))
             connection.send(("ok", answer(job, stores[job.snapshot])))
-        except QueryRejected as error:
+        except (QueryRejected, ExternalStoreError) as error:
             connection.send(("rejected", (error.status, str(error))))
         except MemoryError:
             connection.send(
@@ -147,9 +153,9 @@ def _worker_main(connection, memory_mb: int) -> None:
 
 
 class _Worker:
-    def __init__(self, context, memory_mb: int):
+    def __init__(self, context, memory_mb: int, settings: Settings):
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child, memory_mb), daemon=True)
+        self.process = context.Process(target=_worker_main, args=(child, memory_mb, settings), daemon=True)
         self.process.start()
         child.close()
         status, isolated = self.connection.recv()
@@ -168,13 +174,17 @@ class QueryPool:
     """A fixed number of confined query processes. A job may wait ``timeout`` seconds for a free
     worker, then has ``timeout`` seconds to run; an overrunning worker is killed and replaced."""
 
-    def __init__(self, size: int, timeout: float, memory_mb: int = 4096):
-        self.timeout = timeout
-        self.memory_mb = memory_mb
+    def __init__(self, settings: Settings):
+        self.timeout = settings.query_timeout_s
+        self.memory_mb = settings.query_memory_mb
+        self.settings = settings
         self._context = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
-        for _ in range(size):
-            self._idle.put(_Worker(self._context, memory_mb))
+        for _ in range(settings.query_workers):
+            self._idle.put(self._new_worker())
+
+    def _new_worker(self) -> _Worker:
+        return _Worker(self._context, self.memory_mb, self.settings)
 
     def run(self, job: Job) -> Answer:
         try:
@@ -210,7 +220,7 @@ class QueryPool:
     def _respawn(self) -> None:
         for attempt in range(5):
             try:
-                self._idle.put(_Worker(self._context, self.memory_mb))
+                self._idle.put(self._new_worker())
                 return
             except Exception:
                 log.exception("could not start a query worker (attempt %d)", attempt + 1)

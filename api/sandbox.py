@@ -25,9 +25,9 @@ def drop_network() -> bool:
     return any(libc.unshare(flags) == 0 for flags in (CLONE_NEWNET, CLONE_NEWUSER | CLONE_NEWNET))
 
 
-def confine(memory_mb: int) -> bool:
+def confine(memory_mb: int, isolate_network: bool = True) -> bool:
     """Apply every limit to the current process; return whether the network was dropped."""
-    isolated = drop_network()
+    isolated = drop_network() if isolate_network else False
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     sys.setrecursionlimit(10_000)  # rdflib's SPARQL parser recurses deeply on long queries

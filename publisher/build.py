@@ -11,7 +11,7 @@ from .datasets import DatasetSpec
 from .errors import InputError
 from .release import Outcome, build_release, ensure_vocabulary, vocabulary_graph_content
 from .spi import MethodError
-from .store import Registry, WritableStore, build_lock, current_snapshot
+from .store import PublishingStore, Registry, build_lock, current_snapshot, open_writable
 from .uris import Minter
 
 
@@ -27,7 +27,7 @@ def build_all(
     """Build each dataset; a failure (bad input or invalid release) leaves its live release as it was."""
     outcomes = []
     with build_lock(settings):
-        store = WritableStore(settings)
+        store = open_writable(settings)
         registry = Registry(settings)
         minter = Minter.of(settings)
         if ensure_vocabulary(store, registry, minter):
@@ -58,7 +58,7 @@ def build_all(
     return outcomes
 
 
-def publish_snapshot(settings: Settings, store: WritableStore, registry: Registry, progress) -> None:
+def publish_snapshot(settings: Settings, store: PublishingStore, registry: Registry, progress) -> None:
     """Bring the catalogue graph and the store in line with the registry, then publish a snapshot
     if anything changed (called under the build lock, by builds and by a hub's harvest)."""
     minter = Minter.of(settings)

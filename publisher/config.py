@@ -12,6 +12,10 @@ from .paths import ROOT
 CONFIG_ENV = "LOCALINDEX_CONFIG"
 
 
+STORES = ("embedded", "sparql")
+PASSWORD_ENV = "LOCALINDEX_SPARQL_PASSWORD"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a deployment may change. Defaults serve the bundled data on loopback."""
@@ -41,6 +45,17 @@ class Settings:
     submission_max_file_bytes: int = 1_000_000_000
     submission_max_field_chars: int = 10_000
     submission_max_archive_bytes: int = 500_000_000
+    # Where the RDF lives: "embedded" (pyoxigraph under var/store, snapshots by RocksDB backup) or
+    # "sparql" (an external SPARQL 1.1 store: queries to sparql_query_endpoint through SPARQLWrapper,
+    # releases loaded through the Graph Store Protocol endpoint). The password may instead be given
+    # in $LOCALINDEX_SPARQL_PASSWORD, which keeps it out of the config file.
+    store: str = "embedded"
+    sparql_query_endpoint: str = ""
+    sparql_graph_store_endpoint: str = ""
+    sparql_user: str = ""
+    sparql_password: str = ""
+    sparql_auth: str = "digest"
+    sparql_load_chunk_triples: int = 100_000
 
     @property
     def definitions(self) -> str:
@@ -69,6 +84,24 @@ class Settings:
     @property
     def audit_log(self) -> Path:
         return self.var_dir / "audit" / "ingest.jsonl"
+
+    def __post_init__(self):
+        if self.store not in STORES:
+            raise ValueError(f"store must be one of {', '.join(STORES)}, not {self.store!r}")
+        if self.external_store:
+            for key in ("sparql_query_endpoint", "sparql_graph_store_endpoint"):
+                if not str(getattr(self, key)).startswith(("http://", "https://")):
+                    raise ValueError(f'store = "sparql" needs {key} (an http:// or https:// URL)')
+        if self.sparql_auth not in ("digest", "basic"):
+            raise ValueError(f"sparql_auth must be digest or basic, not {self.sparql_auth!r}")
+
+    @property
+    def external_store(self) -> bool:
+        return self.store == "sparql"
+
+    @property
+    def sparql_secret(self) -> str:
+        return self.sparql_password or os.environ.get(PASSWORD_ENV, "")
 
     def with_overrides(self, **changes) -> Settings:
         return replace(self, **changes)

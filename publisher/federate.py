@@ -36,7 +36,7 @@ from .hub import HubConfig, Member
 from .metadata import DCAT, QB
 from .paths import DATA_DIR
 from .release import build_release, ensure_vocabulary, vocabulary_graph_content
-from .store import Registry, WritableStore, build_lock
+from .store import Registry, build_lock, open_writable
 from .uris import Minter
 from .validate import check_constants, check_shacl, generic_shapes, run_sparql_checks
 
@@ -280,7 +280,7 @@ def federate(
     fetcher = Fetcher(hub.timeout_s, int(hub.max_download_mb * 1024 * 1024))
     reports = []
     with build_lock(settings):
-        store, registry = WritableStore(settings), Registry(settings)
+        store, registry = open_writable(settings), Registry(settings)
         if ensure_vocabulary(store, registry, minter):
             registry.save()
         _, vocabulary = vocabulary_graph_content(minter)

@@ -31,7 +31,7 @@ from .metadata import Build, Distribution, Revision, SourceFile, dataset_metadat
 from .paths import ROOT, SHAPES_DIR, VOCAB_DIR
 from .publishers import publisher_of
 from .shapes import dataset_shapes
-from .store import Registry, WritableStore
+from .store import PublishingStore, Registry
 from .uris import Minter
 from .validate import (
     SH,
@@ -127,7 +127,7 @@ def vocabulary_graph_content(minter: Minter) -> tuple[str, bytes]:
     return hashlib.sha256(minter.defs.encode() + content).hexdigest(), content
 
 
-def ensure_vocabulary(store: WritableStore, registry: Registry, minter: Minter) -> bool:
+def ensure_vocabulary(store: PublishingStore, registry: Registry, minter: Minter) -> bool:
     """(Re)load the vocabulary graph when vocab/ or the base URI changed."""
     key, content = vocabulary_graph_content(minter)
     if registry.state["vocabulary"].get("key") == key:

@@ -1,4 +1,5 @@
-"""The embedded pyoxigraph store on disk, written only by builds, read by servers via snapshots.
+"""What is published, and the embedded pyoxigraph store on disk (written only by builds, read by
+servers via snapshots). An external SPARQL store is in sparql_store.py; both publish the same way.
 
 A build stages a release into its own named graph of ``var/store``; only after it validates does
 the registry name it, and only then is an immutable snapshot (RocksDB hard-link backup) taken.
@@ -16,7 +17,9 @@ import os
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
+from typing import Protocol
 
 import pyoxigraph as ox
 
@@ -168,29 +171,101 @@ class WritableStore:
         self.store = ox.Store(str(target))
 
     def snapshot(self, registry: Registry) -> Path:
-        """Publish the registry's state as a new immutable snapshot, then prune old ones."""
-        snapshots = self.settings.snapshots_dir
-        snapshots.mkdir(parents=True, exist_ok=True)
-        name = registry.generation_name
-        target = snapshots / name
+        """Publish the registry's state as a new immutable snapshot (a RocksDB backup), then prune."""
+        target = self.settings.snapshots_dir / registry.generation_name
+        self.settings.snapshots_dir.mkdir(parents=True, exist_ok=True)
         if target.exists():
             shutil.rmtree(target)
         self.store.flush()
         self.store.backup(str(target))
-        manifest = {
-            "graphs": registry.graphs(),
-            "archived_graphs": registry.archived_graphs(),
-            "releases": registry.releases,
-            "harvested": registry.harvested,
-            "generation": name,
-        }
-        write_json_atomically(snapshots / f"{name}.json", manifest)
-        (snapshots / "CURRENT.tmp").write_text(name)
-        os.replace(snapshots / "CURRENT.tmp", snapshots / "CURRENT")
-        for old in sorted(p for p in snapshots.glob("gen-*") if p.is_dir())[:-KEEP_SNAPSHOTS]:
-            shutil.rmtree(old, ignore_errors=True)
-            old.with_suffix(".json").unlink(missing_ok=True)
-        return target
+        return publish_manifest(self.settings, registry, store="embedded")
+
+
+def publish_manifest(settings: Settings, registry: Registry, store: str) -> Path:
+    """Write the manifest of the registry's state and point CURRENT at it: the one atomic step that
+    makes a build visible, for either store. Keeps the newest KEEP_SNAPSHOTS."""
+    snapshots = settings.snapshots_dir
+    snapshots.mkdir(parents=True, exist_ok=True)
+    name = registry.generation_name
+    manifest = {
+        "graphs": registry.graphs(),
+        "archived_graphs": registry.archived_graphs(),
+        "releases": registry.releases,
+        "harvested": registry.harvested,
+        "generation": name,
+        "store": store,
+    }
+    write_json_atomically(snapshots / f"{name}.json", manifest)
+    (snapshots / "CURRENT.tmp").write_text(name)
+    os.replace(snapshots / "CURRENT.tmp", snapshots / "CURRENT")
+    for old in sorted(snapshots.glob("gen-*.json"))[:-KEEP_SNAPSHOTS]:
+        shutil.rmtree(old.with_suffix(""), ignore_errors=True)
+        old.unlink(missing_ok=True)
+    return snapshots / name
+
+
+class EmbeddedReader:
+    """A published snapshot of the embedded store, opened read-only."""
+
+    def __init__(self, path: Path | str):
+        self.store = ox.Store.read_only(str(path))
+
+    def query(self, text: str, *, form: str = "SELECT", **dataset):
+        return self.store.query(text, **dataset)
+
+    def quads_for_pattern(self, *pattern):
+        return self.store.quads_for_pattern(*pattern)
+
+    def label_triples(self, subjects: list, predicates: tuple) -> list[ox.Triple]:
+        """Every (subject, predicate, value) triple of the given subjects and label predicates."""
+        return [
+            ox.Triple(q.subject, q.predicate, q.object)
+            for subject in subjects
+            for predicate in predicates
+            for q in self.store.quads_for_pattern(subject, predicate, None)
+        ]
+
+    def describe(self, iri: str, limit: int) -> list[ox.Triple]:
+        """The subject's triples, following blank nodes, up to ``limit``."""
+        found: dict[ox.Triple, None] = {}
+        pending: list = [ox.NamedNode(iri)]
+        while pending and len(found) < limit:
+            node = pending.pop()
+            for quad in islice(self.store.quads_for_pattern(node, None, None), limit):
+                triple = ox.Triple(quad.subject, quad.predicate, quad.object)
+                if triple not in found:
+                    found[triple] = None
+                    if isinstance(quad.object, ox.BlankNode):
+                        pending.append(quad.object)
+        return list(found)
+
+
+class PublishingStore(Protocol):
+    """What a build needs of a store: WritableStore (embedded) and RemoteWritableStore (SPARQL)."""
+
+    def replace_graph(self, graph: str, triples_nt: bytes) -> None: ...
+
+    def sync(self, registry: Registry, small_graphs: dict[str, bytes], progress) -> bool: ...
+
+    def snapshot(self, registry: Registry) -> Path: ...
+
+
+def open_writable(settings: Settings) -> PublishingStore:
+    """The build's handle on the configured store (embedded or external SPARQL)."""
+    if settings.external_store:
+        from .sparql_store import RemoteWritableStore  # imports this module
+
+        return RemoteWritableStore(settings)
+    return WritableStore(settings)
+
+
+def open_reader(settings: Settings, snapshot_path: Path | str, graphs: list[str]):
+    """Read access to a published snapshot; ``graphs`` are those an external store may be asked about."""
+    if settings.external_store:
+        from .sparql_store import RemoteReader
+
+        return RemoteReader(settings, graphs)
+    return EmbeddedReader(snapshot_path)
 
 
 @contextmanager
