@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run build serve chromium test lint format bundle samples vendor bench bench-build bench-sparql bench-aggregate bench-api bench-spi bench-federation bench-ingest clean
+.PHONY: run build serve system-packages test lint format bundle samples vendor bench bench-build bench-sparql bench-aggregate bench-api bench-spi bench-federation bench-ingest clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "localindex needs Python 3.11 or newer")'
@@ -25,9 +25,9 @@ build: $(INSTALLED)
 serve: $(INSTALLED)
 	$(BIN)/localindex serve
 
-## chromium: Debian's Chromium for the browser tests (root; .ci/run does this)
-chromium:
-	.ci/install-chromium
+## system-packages: Debian's Chromium, Virtuoso and wrk for the tests and benchmarks (root; .ci/run does this)
+system-packages:
+	.ci/install-system-packages
 
 ## test: the whole test suite (builds the national datasets once, in a temporary directory)
 test: $(INSTALLED)

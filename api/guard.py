@@ -36,6 +36,14 @@ class CheckedQuery:
     form: str  # SELECT | ASK | CONSTRUCT | DESCRIBE
     default_graphs: list[str] = field(default_factory=list)  # FROM
     named_graphs: list[str] = field(default_factory=list)  # FROM NAMED
+    limit_can_be_added: bool = False  # no LIMIT and no trailing VALUES: "LIMIT n" may be appended
+
+    def capped(self, rows: int) -> str:
+        """The text to run when at most ``rows`` results will be read: an engine (an external store
+        above all) then stops at ``rows`` instead of computing and sending everything."""
+        if self.form == "ASK" or not self.limit_can_be_added:
+            return self.text
+        return f"{self.text}\nLIMIT {rows}"
 
 
 def check_query(text: str, known_graphs: set[str], max_length: int) -> CheckedQuery:
@@ -78,7 +86,9 @@ def _check(text: str, known_graphs: set[str]) -> CheckedQuery:
             f"FROM / FROM NAMED may only name graphs of this store; not known: {', '.join(unknown)} "
             "(the graphs are listed in the service description: GET /sparql)"
         )
-    return CheckedQuery(text, FORMS[query.name], defaults, named)
+    modifiers = query["limitoffset"] if "limitoffset" in query else {}  # noqa: SIM401
+    appendable = "limit" not in modifiers and "valuesClause" not in query
+    return CheckedQuery(text, FORMS[query.name], defaults, named, appendable)
 
 
 def check_graph_parameters(iris: list[str], known_graphs: set[str]) -> list[str]:

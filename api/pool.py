@@ -85,7 +85,7 @@ def answer(job: Job, store) -> Answer:
             "default_graph": [ox.NamedNode(g) for g in job.union_graphs],
             "named_graphs": [ox.NamedNode(g) for g in job.known_graphs],
         }
-    result = store.query(checked.text, form=checked.form, **options)
+    result = store.query(checked.capped(job.row_cap + 1), form=checked.form, **options)
     if is_graph_form(checked.form):
         triples = list(islice(result, job.row_cap + 1))
         if len(triples) > job.row_cap:

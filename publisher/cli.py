@@ -10,9 +10,22 @@ import click
 
 from .config import load_settings
 from .datasets import all_datasets, load_datasets, select
+from .sparql_store import ExternalStoreError
 
 
-@click.group()
+class Commands(click.Group):
+    """Every command: an external store that fails mid-publication is a clear error, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ExternalStoreError as error:
+            raise click.ClickException(
+                f"{error}\nNothing new was published: what was published before is still served."
+            ) from None
+
+
+@click.group(cls=Commands)
 @click.option(
     "--config",
     "config_path",

@@ -144,7 +144,7 @@ class RemoteReader:
             raise ExternalStoreError(503, f"the SPARQL store did not answer: {error}") from None
         if form in GRAPH_FORMS:
             return list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-        results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        results = ox.parse_query_results(_valid_blank_nodes(body), format=ox.QueryResultsFormat.JSON)
         if form == "ASK":
             return _boolean(results)
         return results
@@ -197,6 +197,18 @@ class RemoteReader:
 
 def _iri(graph) -> str:
     return graph.value if isinstance(graph, ox.NamedNode) else str(graph)
+
+
+def _valid_blank_nodes(body: bytes) -> bytes:
+    """Blank node labels as pyoxigraph accepts them: Virtuoso sends ``nodeID://b10006``."""
+    if b'"bnode"' not in body:
+        return body
+    document = json.loads(body)
+    for row in document.get("results", {}).get("bindings", []):
+        for term in row.values():
+            if term.get("type") == "bnode":
+                term["value"] = "b" + hashlib.blake2b(term["value"].encode(), digest_size=8).hexdigest()
+    return json.dumps(document).encode()
 
 
 def _boolean(results) -> bool:

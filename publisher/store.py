@@ -216,6 +216,10 @@ class EmbeddedReader:
     def quads_for_pattern(self, *pattern):
         return self.store.quads_for_pattern(*pattern)
 
+    def select(self, text: str) -> list:
+        """A SELECT over the union of every graph."""
+        return list(self.store.query(text, use_default_graph_as_union=True))
+
     def label_triples(self, subjects: list, predicates: tuple) -> list[ox.Triple]:
         """Every (subject, predicate, value) triple of the given subjects and label predicates."""
         return [

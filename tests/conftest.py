@@ -17,6 +17,7 @@ from publisher.config import Settings, load_settings
 from publisher.datasets import all_datasets, select
 from publisher.paths import DATA_DIR
 from publisher.submission.ingest import ingest
+from tests.virtuoso import Virtuoso, require_virtuoso
 
 # Barking and Dagenham (London: every domain score present) and Hartlepool (outside London:
 # domain scores explicitly missing). 110 + 58 real LSOAs.
@@ -56,6 +57,31 @@ def small_settings(tmp_path_factory) -> Settings:
     outcomes = build_quietly(settings, only_areas=fixture_areas(), full_shacl=True)
     assert all_published(outcomes), [o.error or o.report for o in outcomes]
     return settings
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    """A Virtuoso on 127.0.0.1 for the whole session, stopped at the end."""
+    require_virtuoso()
+    server = Virtuoso(tmp_path_factory.mktemp("virtuoso"), free_port(), free_port(), query_seconds=5)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def small_external_settings(virtuoso, tmp_path_factory) -> Settings:
+    """The small build again, published into the external store (Virtuoso) instead of var/store."""
+    settings = Settings(var_dir=tmp_path_factory.mktemp("small-external") / "var", **virtuoso.settings())
+    outcomes = build_quietly(settings, only_areas=fixture_areas())
+    assert all_published(outcomes), [o.error or o.report for o in outcomes]
+    return settings
+
+
+@pytest.fixture(scope="session", params=["embedded", "external"])
+def published(request) -> Settings:
+    """The small build in each kind of store: tests that take this run against both."""
+    name = "small_settings" if request.param == "embedded" else "small_external_settings"
+    return request.getfixturevalue(name)
 
 
 @pytest.fixture(scope="session")
@@ -107,8 +133,18 @@ class Server:
         return output
 
 
+STORE_FIELDS = (
+    "store",
+    "sparql_query_endpoint",
+    "sparql_graph_store_endpoint",
+    "sparql_user",
+    "sparql_password",
+)
+
+
 def start_server(tmp_path: Path, settings: Settings, port: int | None = None, **overrides) -> Server:
     port = port or free_port()
-    config = settings_file(tmp_path, var_dir=str(settings.var_dir), port=port, **overrides)
+    store = {key: getattr(settings, key) for key in STORE_FIELDS} if settings.external_store else {}
+    config = settings_file(tmp_path, var_dir=str(settings.var_dir), port=port, **store, **overrides)
     assert load_settings(config).var_dir == settings.var_dir
     return Server(config, port)

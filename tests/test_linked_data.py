@@ -7,16 +7,15 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from pyld import jsonld
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCTERMS, PROV, RDF
+from rdflib.namespace import DCTERMS, PROV
 
 from api import create_app
 from publisher.catalog import catalog_shapes
-from publisher.store import current_snapshot
+from publisher.store import current_snapshot, open_reader
 from publisher.uris import Minter
 from publisher.validate import check_shacl
 
@@ -31,32 +30,37 @@ QB_OBSERVATION = "http://purl.org/linked-data/cube#Observation"
 
 
 @pytest.fixture(scope="module")
-def client(small_settings):
-    return create_app(small_settings).test_client()
+def client(published):
+    return create_app(published).test_client()
 
 
 @pytest.fixture(scope="module")
-def minter(small_settings) -> Minter:
-    return Minter(small_settings.base_uri)
+def minter(published) -> Minter:
+    return Minter(published.base_uri)
 
 
 @pytest.fixture(scope="module")
-def snapshot(small_settings):
-    return current_snapshot(small_settings)
+def snapshot(published):
+    return current_snapshot(published)
 
 
-def first_subject(snapshot, prefix: str, rdf_type: str | None = None) -> str:
+@pytest.fixture(scope="module")
+def reader(published, snapshot):
+    """The published store as the server reads it (pyoxigraph or the external SPARQL store)."""
+    return open_reader(published, snapshot.path, [*snapshot.graphs, *snapshot.archived_graphs])
+
+
+def first_subject(reader, prefix: str, rdf_type: str | None = None) -> str:
     """A real URI of each kind, found in the published store (not written down here)."""
-    store = ox.Store.read_only(str(snapshot.path))
-    pattern = (None, ox.NamedNode(str(RDF.type)), ox.NamedNode(rdf_type)) if rdf_type else (None, None, None)
-    for quad in store.quads_for_pattern(*pattern):
-        if isinstance(quad.subject, ox.NamedNode) and quad.subject.value.startswith(prefix):
-            return quad.subject.value
-    raise AssertionError(f"nothing published under {prefix}")
+    typed = f"?s a <{rdf_type}> ." if rdf_type else "?s ?p ?o ."
+    rows = reader.select(f'SELECT ?s WHERE {{ {typed} FILTER(STRSTARTS(STR(?s), "{prefix}")) }} LIMIT 1')
+    if not rows:
+        raise AssertionError(f"nothing published under {prefix}")
+    return rows[0]["s"].value
 
 
 @pytest.fixture(scope="module")
-def every_kind(snapshot, minter) -> dict[str, str]:
+def every_kind(reader, minter) -> dict[str, str]:
     base = minter.base
     edition = minter.edition("imd-lsoa", "2019")
     return {
@@ -64,19 +68,19 @@ def every_kind(snapshot, minter) -> dict[str, str]:
         "edition": edition,
         "derived edition": minter.edition("imd-ward", "2019"),
         "structure": minter.structure("imd-lsoa", "2019"),
-        "component specification": first_subject(snapshot, edition + "/component/"),
+        "component specification": first_subject(reader, edition + "/component/"),
         "area list": minter.area_list("imd-lsoa", "2019"),
-        "observation": first_subject(snapshot, edition + "/obs/", QB_OBSERVATION),
-        "SPI observation": first_subject(snapshot, minter.edition("spi-ward", "london-2019") + "/obs/"),
+        "observation": first_subject(reader, edition + "/obs/", QB_OBSERVATION),
+        "SPI observation": first_subject(reader, minter.edition("spi-ward", "london-2019") + "/obs/"),
         "measure": minter.measure("average-score"),
         "dimension": minter.dimension("imd-domain"),
         "concept scheme": base + "def/concept-scheme/imd",
-        "concept": first_subject(snapshot, base + "def/concept/imd/"),
+        "concept": first_subject(reader, base + "def/concept/imd/"),
         "method": minter.method("imd-area-summaries"),
         "method with parameters (hash terms)": minter.method("spi-london-v1"),
         "ontology term": minter.ontology("revision"),
-        "build activity": first_subject(snapshot, base + "id/release/imd-lsoa/2019/"),
-        "source file": first_subject(snapshot, base + "id/source/iod2019/"),
+        "build activity": first_subject(reader, base + "id/release/imd-lsoa/2019/"),
+        "source file": first_subject(reader, base + "id/source/iod2019/"),
         "publisher": base + "id/publisher/localindex",
         "catalogue": minter.catalog,
     }
@@ -248,17 +252,16 @@ def test_catalogue_passes_its_shapes_and_the_shapes_catch_gaps(client, minter, s
     assert ("CAT-5", "a build has one end time") in rules
 
 
-def test_void_counts_are_the_triples_in_the_store(client, minter, snapshot):
+def test_void_counts_are_the_triples_in_the_store(client, minter, snapshot, reader):
     void = parse(client.get("/.well-known/void.ttl").data, "ttl", minter.void)
-    store = ox.Store.read_only(str(snapshot.path))
     triples = URIRef("http://rdfs.org/ns/void#triples")
     for release in snapshot.releases.values():
         stated = int(void.value(URIRef(release["dataset"]), triples))
-        held = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(release["graph"])))
-        assert stated == held, release["dataset"]
+        held = reader.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{release['graph']}> {{ ?s ?p ?o }} }}")
+        assert stated == int(held[0]["n"].value), release["dataset"]
 
 
-def test_provenance_records_sources_with_their_checksums(snapshot, small_settings):
+def test_provenance_records_sources_with_their_checksums(snapshot, published):
     release = snapshot.releases["imd-ward/2019"]
     metadata = Graph().parse(Path(release["dir"]) / "imd-ward-2019-metadata.ttl", format="turtle")
     dataset = URIRef(release["dataset"])
@@ -266,7 +269,7 @@ def test_provenance_records_sources_with_their_checksums(snapshot, small_setting
     activity = metadata.value(dataset, PROV.wasGeneratedBy)
     assert metadata.value(activity, PROV.startedAtTime) <= metadata.value(activity, PROV.endedAtTime)
     spdx = "http://spdx.org/rdf/terms#"
-    data_dir = small_settings.datasets_file.parent
+    data_dir = published.datasets_file.parent
     checked = 0
     for usage in metadata.objects(activity, PROV.qualifiedUsage):
         entity = str(metadata.value(usage, PROV.entity))

@@ -62,10 +62,10 @@ def post_direct(server, query: str, accept: str = "application/sparql-results+js
 
 
 @pytest.fixture(scope="module")
-def server(small_settings, tmp_path_factory):
-    running = start_server(
-        tmp_path_factory.mktemp("server"), small_settings, query_timeout_s=3.0, query_row_cap=1000
-    )
+def server(published, tmp_path_factory):
+    """`localindex serve` over the small build, in the embedded store and in the external one."""
+    directory = tmp_path_factory.mktemp("server")
+    running = start_server(directory, published, query_timeout_s=3.0, query_row_cap=1000)
     yield running
     running.stop()
 
