@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run build serve system-packages test lint format bundle samples vendor bench bench-build bench-sparql bench-aggregate bench-api bench-spi bench-federation bench-ingest clean
+.PHONY: run build serve system-packages test hardening soak lint format bundle samples vendor bench bench-build bench-sparql bench-aggregate bench-api bench-spi bench-federation bench-ingest clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "localindex needs Python 3.11 or newer")'
@@ -32,6 +32,14 @@ system-packages:
 ## test: the whole test suite (builds the national datasets once, in a temporary directory)
 test: $(INSTALLED)
 	$(BIN)/pytest -q
+
+## hardening: kill -9 of a publication 20 times, and the soak's 60-second version (CI runs it after test)
+hardening: $(INSTALLED)
+	$(BIN)/pytest -q -m hardening
+
+## soak: 10 minutes of wrk at 32 connections on the server over the built var/ (run `make build` first)
+soak: $(INSTALLED)
+	$(BIN)/python -m tests.soak --seconds 600
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

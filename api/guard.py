@@ -40,8 +40,10 @@ class CheckedQuery:
 
     def capped(self, rows: int) -> str:
         """The text to run when at most ``rows`` results will be read: an engine (an external store
-        above all) then stops at ``rows`` instead of computing and sending everything."""
-        if self.form == "ASK" or not self.limit_can_be_added:
+        above all) then stops at ``rows`` instead of computing and sending everything. SELECT only:
+        a CONSTRUCT's LIMIT counts solutions, not the (deduplicated) triples the cap counts, so a
+        truncated graph could pass for a whole one."""
+        if self.form != "SELECT" or not self.limit_can_be_added:
             return self.text
         return f"{self.text}\nLIMIT {rows}"
 

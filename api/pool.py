@@ -16,6 +16,7 @@ import multiprocessing
 import queue
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 
@@ -172,12 +173,19 @@ class _Worker:
 
 class QueryPool:
     """A fixed number of confined query processes. A job may wait ``timeout`` seconds for a free
-    worker, then has ``timeout`` seconds to run; an overrunning worker is killed and replaced."""
+    worker, then has ``timeout`` seconds to run; an overrunning worker is killed and replaced.
+
+    One client (by address) holds at most ``per_client`` workers at once, so a client sending
+    runaway queries slows only itself: the other workers stay free for everyone else.
+    """
 
     def __init__(self, settings: Settings):
         self.timeout = settings.query_timeout_s
         self.memory_mb = settings.query_memory_mb
         self.settings = settings
+        self.per_client = settings.query_workers_per_client or max(1, settings.query_workers // 2)
+        self._running: dict[str, int] = {}
+        self._turns = threading.Condition()
         self._context = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         for _ in range(settings.query_workers):
@@ -186,7 +194,35 @@ class QueryPool:
     def _new_worker(self) -> _Worker:
         return _Worker(self._context, self.memory_mb, self.settings)
 
-    def run(self, job: Job) -> Answer:
+    def run(self, job: Job, client: str = "") -> Answer:
+        with self._client_turn(client):
+            return self._run(job)
+
+    @contextmanager
+    def _client_turn(self, client: str):
+        """Wait (up to the timeout) until ``client`` has fewer than ``per_client`` queries running."""
+        deadline = time.monotonic() + self.timeout
+        with self._turns:
+            while self._running.get(client, 0) >= self.per_client:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise QueryRejected(
+                        503,
+                        f"you already have {self.per_client} quer{'y' if self.per_client == 1 else 'ies'} "
+                        "running, the most one client may run at once; try again when it has finished",
+                    )
+                self._turns.wait(remaining)
+            self._running[client] = self._running.get(client, 0) + 1
+        try:
+            yield
+        finally:
+            with self._turns:
+                self._running[client] -= 1
+                if not self._running[client]:
+                    del self._running[client]
+                self._turns.notify_all()
+
+    def _run(self, job: Job) -> Answer:
         try:
             worker = self._idle.get(timeout=self.timeout)
         except queue.Empty:

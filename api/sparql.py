@@ -63,7 +63,7 @@ def sparql() -> Response:
         max_result_bytes=settings.query_result_max_bytes,
     )
     try:
-        result = current_app.extensions["localindex_pool"]().run(job)
+        result = current_app.extensions["localindex_pool"]().run(job, client=request.remote_addr or "")
     except QueryRejected as error:
         return _error(error.status, str(error))
     response = Response(result.body, mimetype=result.media_type)

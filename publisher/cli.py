@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 import time
 from pathlib import Path
@@ -12,6 +13,8 @@ from .config import load_settings
 from .datasets import all_datasets, load_datasets, select
 from .sparql_store import ExternalStoreError
 
+UNCHANGED = "Nothing new was published: what was published before is still served."
+
 
 class Commands(click.Group):
     """Every command: an external store that fails mid-publication is a clear error, not a traceback."""
@@ -20,9 +23,12 @@ class Commands(click.Group):
         try:
             return super().invoke(ctx)
         except ExternalStoreError as error:
-            raise click.ClickException(
-                f"{error}\nNothing new was published: what was published before is still served."
-            ) from None
+            raise click.ClickException(f"{error}\n{UNCHANGED}") from None
+        except OSError as error:
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT) and "No space left" not in str(error):
+                raise
+            detail = f"writing {error.filename}" if error.filename else str(error)
+            raise click.ClickException(f"No space left on device ({detail}).\n{UNCHANGED}") from None
 
 
 @click.group(cls=Commands)

@@ -35,6 +35,8 @@ class Settings:
     query_timeout_s: float = 30.0
     query_row_cap: int = 100_000
     query_workers: int = 2
+    # Queries one client (address) may run at once; 0 means half the workers, at least one.
+    query_workers_per_client: int = 0
     max_query_chars: int = 100_000
     query_memory_mb: int = 4096
     query_result_max_bytes: int = 100_000_000

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import http.client
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import pandas as pd
@@ -103,15 +105,17 @@ def free_port() -> int:
 
 
 class Server:
-    """`localindex serve` in a subprocess on 127.0.0.1, as a user would run it."""
+    """`localindex serve` in a subprocess on 127.0.0.1, as a user would run it. Its output goes to a
+    file beside its config: a pipe nobody reads would fill up with access-log lines and stall it."""
 
     def __init__(self, config: Path, port: int):
         self.url = f"http://127.0.0.1:{port}/"
+        self.log_path = config.with_name(f"server-{port}.log")
+        self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "publisher.cli", "--config", str(config), "serve", "--port", str(port)],
-            stdout=subprocess.PIPE,
+            stdout=self.log,
             stderr=subprocess.STDOUT,
-            text=True,
         )
         for _ in range(300):
             try:
@@ -119,18 +123,34 @@ class Server:
                 return
             except OSError:
                 if self.process.poll() is not None:
-                    raise RuntimeError(f"server exited: {self.process.stdout.read()}") from None
+                    raise RuntimeError(f"server exited: {self.log_path.read_text()}") from None
                 time.sleep(0.1)
         raise RuntimeError("server did not start")
 
     def stop(self) -> str:
+        """Stop the server; return everything it printed."""
         self.process.terminate()
         try:
-            output, _ = self.process.communicate(timeout=20)
+            self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            output, _ = self.process.communicate()
-        return output
+            self.process.wait()
+        self.log.close()
+        return self.log_path.read_text()
+
+
+def ask(server: Server, query: str, source: str, accept: str = "text/csv") -> tuple[int, str]:
+    """GET /sparql from ``source``, a loopback address (all of 127.0.0.0/8), as a separate client."""
+    port = int(server.url.rsplit(":", 1)[1].strip("/"))
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120, source_address=(source, 0))
+    try:
+        connection.request(
+            "GET", "/sparql?" + urllib.parse.urlencode({"query": query}), headers={"Accept": accept}
+        )
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
 
 
 STORE_FIELDS = (

@@ -16,8 +16,9 @@ import urllib.request
 import pandas as pd
 import pytest
 
+from api.guard import check_query
 from publisher.paths import DATA_DIR
-from tests.conftest import fixture_areas, start_server
+from tests.conftest import ask, fixture_areas, start_server
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?o a <http://purl.org/linked-data/cube#Observation> }"
 # LSOA editions: 2019 has 10 components x 4 measures, 2015 has 3; the derived summaries of the fixture
@@ -234,14 +235,15 @@ def test_runaway_query_is_cut_while_another_client_is_answered(server):
     runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
     finished: list[tuple[str, int, str]] = []
 
-    def client(name: str, query: str):
-        status, _, body = get(server, query)
+    def client(name: str, query: str, source: str):
+        status, body = ask(server, query, source, accept="application/sparql-results+json")
         finished.append((name, status, body))
 
-    slow = threading.Thread(target=client, args=("runaway", runaway))
+    # two clients: one client may hold only half the workers, so they must come from two addresses
+    slow = threading.Thread(target=client, args=("runaway", runaway, "127.0.0.2"))
     slow.start()
     time.sleep(0.5)  # let the runaway query reach a worker first (ordering, not a timing assertion)
-    client("quick", COUNT)
+    client("quick", COUNT, "127.0.0.1")
     slow.join()
     assert [name for name, _, _ in finished] == ["quick", "runaway"]
     quick, runaway_result = finished
@@ -258,3 +260,20 @@ def test_downloads_serve_only_release_files(server):
     assert (status, media_type) == (200, "text/csv") and body.startswith("area,period,component,score")
     for name in ["..%2F..%2Fregistry.json", "registry.json", "%2Fetc%2Fpasswd"]:
         assert request(f"{server.url}downloads/imd-lsoa/2019/{name}")[0] == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "runs_as"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", "SELECT * WHERE { ?s ?p ?o }\nLIMIT 1001"),
+        ("SELECT * WHERE { ?s ?p ?o } # note", "SELECT * WHERE { ?s ?p ?o } # note\nLIMIT 1001"),
+        ("SELECT * WHERE { ?s ?p ?o } OFFSET 5", "SELECT * WHERE { ?s ?p ?o } OFFSET 5\nLIMIT 1001"),
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT 5000", None),  # the client's own LIMIT stays (and is capped)
+        ("SELECT * WHERE { ?s ?p ?o } VALUES ?s { <urn:a> }", None),  # LIMIT cannot follow VALUES
+        ("CONSTRUCT WHERE { ?s ?p ?o }", None),  # a LIMIT counts solutions, not triples
+        ("ASK { ?s ?p ?o }", None),
+    ],
+)
+def test_a_select_is_limited_to_one_row_past_the_cap_before_it_runs(query, runs_as):
+    """So that an engine (an external store above all) stops computing at the row cap."""
+    assert check_query(query, set(), 10_000).capped(1001) == (runs_as or query)
