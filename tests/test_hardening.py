@@ -1,0 +1,90 @@
+"""Hostile clients, through a real `localindex serve` on 127.0.0.1: twenty pathological queries are
+each cut at a limit while another client's ordinary queries keep being answered."""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from api.guard import check_query
+from tests.conftest import ask, fixture_areas, start_server
+
+PATHOLOGICAL = Path(__file__).with_name("pathological.rq")
+ATTACKER, NEIGHBOUR = "127.0.0.2", "127.0.0.1"  # two clients: loopback is all of 127.0.0.0/8
+ORDINARY = """SELECT (COUNT(*) AS ?n) WHERE {
+  ?o <http://purl.org/linked-data/sdmx/2009/dimension#refArea>
+     <http://statistics.data.gov.uk/id/statistical-geography/E01000027> }"""
+CUT = ("s limit and was stopped", "the result has more than", "bytes; the limit is", "MB a query may use")
+
+
+def pathological_queries() -> list[tuple[str, str]]:
+    """(label, query) for each query of tests/pathological.rq."""
+    blocks = PATHOLOGICAL.read_text().split("#---")[1:]
+    return [(block.split("\n", 1)[0].strip(), block.split("\n", 1)[1].strip()) for block in blocks]
+
+
+@pytest.fixture(scope="module")
+def server(small_settings, tmp_path_factory):
+    running = start_server(
+        tmp_path_factory.mktemp("hardening"),
+        small_settings,
+        query_workers=3,
+        query_timeout_s=1.5,
+        query_row_cap=1000,
+        query_result_max_bytes=1_000_000,
+    )
+    yield running
+    running.stop()
+
+
+def test_the_twenty_queries_are_distinct_and_pass_the_query_check():
+    """They are legal, read-only queries: only the limits can stop them."""
+    queries = pathological_queries()
+    assert len(queries) == 20 and len({q for _, q in queries}) == 20
+    for _, query in queries:
+        check_query(query, set(), 10_000)
+
+
+def test_pathological_queries_are_cut_while_another_client_is_answered(server):
+    assert "E01000027" in fixture_areas()
+    expected = f"n\r\n{4 * 10 + 3}\r\n"  # the LSOA's observations: 40 in 2019, 3 in 2015
+    baseline = []
+    for _ in range(10):
+        started = time.perf_counter()
+        assert ask(server, ORDINARY, NEIGHBOUR) == (200, expected)
+        baseline.append(time.perf_counter() - started)
+
+    attack_over = threading.Event()
+    cut: list[tuple[str, int, str]] = []
+
+    def attacker():
+        for label, query in pathological_queries():
+            status, body = ask(server, query, ATTACKER, accept="text/csv, application/n-triples;q=0.5")
+            cut.append((label, status, body))
+        attack_over.set()
+
+    thread = threading.Thread(target=attacker)
+    thread.start()
+    answered, latencies = [], []
+    while not attack_over.is_set():
+        started = time.perf_counter()
+        answered.append(ask(server, ORDINARY, NEIGHBOUR))
+        latencies.append(time.perf_counter() - started)
+    thread.join()
+
+    not_cut = [(label, status, body[:200]) for label, status, body in cut if not any(r in body for r in CUT)]
+    assert len(cut) == 20 and not not_cut, not_cut
+    assert all(result == (200, expected) for result in answered), {r for r in answered if r[0] != 200}
+    # Ordinary queries went on being answered all through the attack (twenty queries of about the
+    # 1.5 s limit each), not just before or after it.
+    assert len(answered) >= 20, len(answered)
+    print(
+        f"\nordinary query under attack: median {statistics.median(latencies) * 1000:.1f} ms, "
+        f"max {max(latencies) * 1000:.1f} ms; alone: median {statistics.median(baseline) * 1000:.1f} ms "
+        f"({len(answered)} answered during the attack)"
+    )
+    assert ask(server, ORDINARY, ATTACKER) == (200, expected)  # every killed worker was replaced
