@@ -51,7 +51,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.errorhandler(405)
     def errors(error):
         if request.path.startswith("/api/"):
-            return jsonify({"error": {"status": error.code, "message": error.description}}), error.code
+            allowed = getattr(error, "valid_methods", None)  # a 405 must say what is allowed (RFC 9110)
+            headers = {"Allow": ", ".join(allowed)} if allowed else {}
+            body = {"error": {"status": error.code, "message": error.description}}
+            return jsonify(body), error.code, headers
         if error.code == 404 and not request.path.startswith(("/downloads/", "/sparql")):
             return linkeddata.not_found(settings.base_uri + request.path.lstrip("/"), "html")
         return error

@@ -59,13 +59,17 @@ def areas_within(level: str, within: str | None) -> list[str]:
     geography = _tables().geography
     if within in drawn:
         return [within]
-    inside = geography.children(within)
+    column = geography.level_of(within)
+    if column == "country":  # every bundled boundary is English
+        return sorted(drawn)
+    inside = geography.children(within)  # a district's include its wards with no LSOA
     codes = {c for found in inside.values() for c in found}
-    if level != "lsoa":
-        lsoas = geography.lsoas
-        column = geography.level_of(within)
-        if column in lsoas.columns:
-            codes |= set(lsoas.loc[lsoas[column] == within, level])
+    lsoas = geography.lsoas  # and areas further down, by the LSOA lookup: a region's LSOAs or wards
+    if column in lsoas.columns:
+        codes |= set(lsoas.loc[lsoas[column] == within, level])
+    if level == "ward" and column == "region":  # a region's wards with no LSOA, by their district
+        lads = set(lsoas.loc[lsoas["region"] == within, "lad"])
+        codes |= set(geography.wards.loc[geography.wards["lad"].isin(lads), "ward"])
     return sorted(codes & set(drawn))
 
 
@@ -202,7 +206,11 @@ def _map_from(args) -> dict:
 
         _check_code(within, "within")
     return choropleth(
-        args.get("dataset") or _default_dataset(), args.get("component"), args.get("measure"), within
+        args.get("dataset") or _default_dataset(),
+        args.get("component"),
+        args.get("measure"),
+        within,
+        args.get("period") or None,
     )
 
 

@@ -38,6 +38,7 @@ blueprint = Blueprint("rest", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.json")
 CODE = re.compile(r"^[EWSNK]\d{8}$")
 DATASET = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*/)?[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
+WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 MAX_PER_PAGE = 1000
 MAX_POSTED_AREAS = 40_000
 # Which levels nest in which: a finer area belongs wholly to one coarser area.
@@ -188,16 +189,20 @@ def area_detail(code: str):
 # --- observations --------------------------------------------------------------------------------
 
 
-def _dataset_parameter(name: str | None) -> PublishedDataset:
-    if not name:
+def _dataset_parameter(name: object) -> PublishedDataset:
+    """The published dataset ``name`` (a query value, or whatever JSON a client posted)."""
+    if name is None or name == "":
         raise ApiError(400, "dataset: required, e.g. dataset=imd-lsoa/2019 (see /api/v1/datasets)")
+    if not isinstance(name, str):
+        raise ApiError(400, f'dataset: expected a string such as "imd-lsoa/2019", not {_json_type(name)}')
     if not DATASET.fullmatch(name):
         raise ApiError(
             400, f"dataset: {name!r} is not of the form series/edition (on a hub: member/series/edition)"
         )
     found = _tables().dataset(name)
     if found is None:
-        raise ApiError(404, f"no published dataset {name!r}; see {url_for('.datasets')}")
+        # by full endpoint name: the map and scorecard blueprints call this too
+        raise ApiError(404, f"no published dataset {name!r}; see {url_for('rest.datasets')}")
     return found
 
 
@@ -216,7 +221,9 @@ def _choices(parameter: str, allowed: list[str]) -> list[str] | None:
 
 def _integer(parameter: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(parameter, str(default))
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses; and a bounded length,
+    # as int() refuses strings of more than 4,300 digits
+    if not WHOLE_NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
         raise ApiError(400, f"{parameter}: {raw!r} is not a whole number from {low} to {high}")
     return int(raw)
 
@@ -373,8 +380,11 @@ def aggregate_posted():
     found = _dataset_parameter(body.get("dataset"))
     codes = _posted_areas(found, body.get("areas"))
     components = found.components
-    if body.get("component") is not None:
-        components = [_single_component(found, str(body["component"]))]
+    component = body.get("component")
+    if component is not None:
+        if not isinstance(component, str):
+            raise ApiError(400, f"component: expected a string, not {_json_type(component)}")
+        components = [_single_component(found, component)]
     grouping = pd.DataFrame({"lsoa": codes, "group": "posted", "share": 1.0})
     results: list[dict] = []
     if found.release.get("builder") == "imd":
@@ -408,6 +418,12 @@ def aggregate_posted():
             "results": results,
         }
     )
+
+
+def _json_type(value: object) -> str:
+    """What a posted JSON value other than a string is, for an error message."""
+    names = {bool: "a boolean", int: "a number", float: "a number", list: "an array", dict: "an object"}
+    return names.get(type(value), "null")
 
 
 def _single_component(found: PublishedDataset, raw: str | None) -> str:

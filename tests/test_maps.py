@@ -74,6 +74,9 @@ def test_deciles_are_drawn_as_deciles(client):
         ("/api/v1/map?dataset=imd-ward/2019&within=../../etc", 400, "within"),
         ("/api/v1/scorecard/E0900000X", 400, "code"),
         ("/api/v1/map?dataset=imd-lad/2019&within=E06000001", 404, "London's"),  # Hartlepool: no boundaries
+        ("/api/v1/map?dataset=imd-ward/2019&period=2015", 400, "period"),  # the documented period is read
+        ("/api/v1/map?dataset=nothing/here", 404, "nothing/here"),
+        ("/api/v1/scorecard/E09000002?dataset=nothing/here", 404, "nothing/here"),
     ],
 )
 def test_bad_map_and_scorecard_requests_say_why(client, url, status, says):
@@ -90,6 +93,13 @@ def test_boundaries_within_a_borough(client):
     data = client.get(f"/api/v1/boundaries?level=lsoa&within={BARKING}").get_json()
     jsonschema.validate(data, schema("FeatureCollection"))
     assert len(data["features"]) == 110
+
+
+@pytest.mark.parametrize("within", ["E12000007", "E92000001"])  # London, England
+def test_boundaries_within_a_region_or_the_country_are_all_that_lie_inside(client, within):
+    for level in ("lsoa", "ward", "lad"):
+        data = client.get(f"/api/v1/boundaries?level={level}&within={within}").get_json()
+        assert len(data["features"]) == len(boundaries(level)), level
 
 
 def test_scorecard_json_rates_in_words_and_compares_editions(client):

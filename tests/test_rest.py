@@ -123,6 +123,8 @@ def test_an_area_has_its_type_label_parents_and_children_per_vintage(client):
         ("/api/v1/observations?dataset=nothing/here", 404, "nothing/here"),
         ("/api/v1/observations?dataset=imd-lsoa/2019&measure=colour", 400, "colour"),
         ("/api/v1/observations?dataset=imd-lsoa/2019&per_page=5000", 400, "per_page"),
+        ("/api/v1/observations?dataset=imd-lsoa/2019&page=%C2%B2", 400, "page"),  # a digit to isdigit()
+        ("/api/v1/observations?dataset=imd-lsoa/2019&page=" + "9" * 5000, 400, "page"),
         ("/api/v1/observations?dataset=imd-lsoa/2019&within=E12000007x", 400, "within"),
         ("/api/v1/observations?dataset=imd-lad/2019&within=E01000006", 400, "do not nest"),
         ("/api/v1/observations?dataset=imd-lsoa/2019&area=E01999999", 404, "E01999999"),
@@ -146,6 +148,12 @@ def test_errors_are_json_and_say_what_and_why(client, url, status, says):
     response = client.get(url)
     assert response.status_code == status
     assert says.lower() in response.get_json()["error"]["message"].lower()
+
+
+def test_an_undocumented_method_is_a_json_405_that_says_which_are_allowed(client):
+    response = client.delete("/api/v1/aggregate")
+    assert response.status_code == 405 and response.get_json()["error"]["status"] == 405
+    assert {"GET", "POST"} <= {m.strip() for m in response.headers["Allow"].split(",")}
 
 
 def test_observations_filter_within_a_district_and_page(client):
@@ -313,6 +321,8 @@ def test_posting_derived_areas_aggregates_by_rule(client):
         ({"dataset": "imd-lsoa/2019", "areas": ["E01999999"]}, 404, "E01999999"),
         ({"dataset": "imd-lsoa/2019", "areas": [BARKING]}, 400, "not lsoa areas"),
         ({"dataset": "imd-lsoa/2019", "areas": ["E01000006"], "component": "wealth"}, 400, "wealth"),
+        ({"dataset": ["imd-lsoa/2019"], "areas": ["E01000006"]}, 400, "dataset: expected a string"),
+        ({"dataset": "imd-lsoa/2019", "areas": ["E01000006"], "component": 1}, 400, "component: expected"),
     ],
 )
 def test_bad_posts_are_refused_with_the_reason(client, body, status, says):
