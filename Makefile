@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run build serve system-packages test hardening soak lint format bundle samples vendor bench bench-build bench-sparql bench-aggregate bench-api bench-spi bench-federation bench-ingest clean
+.PHONY: run build serve system-packages test hardening soak lint format bundle samples vendor bench bench-build bench-sparql bench-aggregate bench-api bench-spi bench-federation bench-ingest bench-serve bench-external clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "localindex needs Python 3.11 or newer")'
@@ -82,6 +82,14 @@ bench-api: $(INSTALLED)
 
 bench-spi: $(INSTALLED)
 	$(BIN)/python bench/spi.py
+
+## bench-serve: wrk at 1/16/64 connections against REST and SPARQL, and rdflib-endpoint (own venv) as the peer (run `make build` first)
+bench-serve: $(INSTALLED)
+	$(BIN)/python bench/serve.py
+
+## bench-external: Graph Store Protocol load into a Virtuoso started on 127.0.0.1 (run `make build` first)
+bench-external: $(INSTALLED)
+	$(BIN)/python bench/external_store.py
 
 ## bench-federation: a hub harvests the national build served on 127.0.0.1:8080 (run `make build` first)
 bench-federation: $(INSTALLED)

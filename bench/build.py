@@ -1,31 +1,81 @@
-"""End-to-end national build benchmark: wall time, observations, triples/s and peak RSS, and in the
-same run the rate of a bare pyoxigraph streaming serialisation of the same triples (the ceiling for
-this stack), printed as a ratio. Usage: python bench/build.py [--keep DIR]"""
+"""End-to-end national build benchmark: everything `make build` publishes (every bundled dataset: both
+IoD editions at LSOA, every derived level, the SPIs; then the two sample submissions) from a clean
+var/, in a child process: wall time, observations, triples/s and peak RSS. In the same run, against
+the same data:
+(a) a bare pyoxigraph streaming parse + serialisation of the same triples, the ceiling for this stack;
+(b) building an rdflib Graph of a 100k-observation slice of imd-lsoa/2019, against a pyoxigraph store;
+(c) `csvcubed build` (in its own virtual environment) on imd-lsoa/2019's tidy table, against
+    localindex's CSVW step alone (publisher.csvw.write_csvw) on the same table.
+Ratios are printed; figures go to bench/RESULTS.md. Usage: python bench/build.py [--keep DIR]"""
 
 from __future__ import annotations
 
 import argparse
 import gzip
 import json
-import resource
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pyoxigraph as ox
+import rdflib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.sparql import SLICE_AREAS, slice_ntriples  # noqa: E402
+from bench.timing import load_average, measured, peer_venv, peer_version, timed  # noqa: E402
 from publisher.build import build_all  # noqa: E402
 from publisher.config import Settings  # noqa: E402
-from publisher.datasets import load_datasets  # noqa: E402
+from publisher.csvw import write_csvw  # noqa: E402
+from publisher.cube import CubeShape  # noqa: E402
+from publisher.datasets import all_datasets, select  # noqa: E402
+from publisher.indices import builder  # noqa: E402
+from publisher.paths import DATA_DIR  # noqa: E402
+from publisher.store import Registry  # noqa: E402
+from publisher.submission.ingest import ingest  # noqa: E402
+from publisher.uris import Minter  # noqa: E402
+
+SAMPLES = (("lbbd-spi-2018", "lbbd"), ("hackney-wards-2019", "hackney"))  # as `make build` ingests them
+REPEATS = 3  # for (b) and (c); the build itself runs once
+CSVCUBED_COLUMNS = {"area": "Area", "period": "Period", "component": "Component", "measure": "Measure"}
+CSVCUBED_COLUMNS |= {"unit": "Unit", "value": "Observation", "status": "Status"}  # its naming conventions
+QUBE_CONFIG = {
+    "$schema": "https://purl.org/csv-cubed/qube-config/v1",
+    "title": "English Indices of Deprivation 2019, LSOA",
+    "columns": {
+        "Area": {"from_template": "statistical-geography"},  # refArea as ONS URIs, as localindex mints
+        "Period": {"type": "dimension"},
+        "Component": {"type": "dimension"},
+        "Measure": {"type": "measures"},
+        "Unit": {"type": "units"},
+        "Observation": {"type": "observations", "data_type": "decimal"},
+        "Status": {"from_template": "observation-status"},  # explains the empty (missing) values
+    },
+}
 
 
-def peak_rss_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
+def build_everything(var: Path) -> dict:
+    """What `make build` does, into ``var``: seconds per bundled dataset and per sample submission
+    (run in the child process; progress goes to stderr)."""
+    settings = Settings(var_dir=var)
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    outcomes = build_all(settings, all_datasets(settings), progress=say)
+    failed = [o.dataset for o in outcomes if o.status != "published"]
+    seconds = {o.dataset: o.timings for o in outcomes}
+    for sample, publisher in SAMPLES:
+        started = time.perf_counter()
+        result = ingest(DATA_DIR / "submissions" / sample, publisher, settings, progress=say)
+        if result.status != "published":
+            failed.append(sample)
+        seconds[result.dataset] = {"ingest": time.perf_counter() - started}
+    if failed:
+        sys.exit(f"not published: {', '.join(failed)}")
+    return seconds
 
 
 def bare_pyoxigraph_rate(path: Path) -> tuple[int, float]:
@@ -52,49 +102,118 @@ def bare_pyoxigraph_rate(path: Path) -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--keep", type=Path, help="build into this var/ directory and keep it")
-    args = parser.parse_args()
-    var = args.keep or Path(tempfile.mkdtemp(prefix="localindex-bench-")) / "var"
-    settings = Settings(var_dir=var)
-    specs = load_datasets(settings.datasets_file)
+def ceiling(releases: dict) -> float:
+    """(a) Triples/s of the bare pyoxigraph stream over every published release file."""
+    load = load_average()
+    count, seconds = 0, 0.0
+    for record in releases.values():
+        n, s = bare_pyoxigraph_rate(Path(record["dir"]) / f"{record['stem']}.nt.gz")
+        count, seconds = count + n, seconds + s
+    print(
+        f"(a) bare pyoxigraph stream: {count:,} triples in {seconds:.1f} s [load {load} -> {load_average()}]"
+    )
+    return count / seconds
 
-    started = time.perf_counter()
-    outcomes = build_all(settings, specs, progress=print)
-    wall = time.perf_counter() - started
-    rss = peak_rss_mb()
-    observations = sum(o.observations for o in outcomes)
-    triples = sum(o.triples for o in outcomes)
-    write_seconds = sum(v for o in outcomes for k, v in o.timings.items() if k.startswith("RDF written"))
 
-    ceiling_triples, ceiling_seconds = 0, 0.0
-    for outcome in outcomes:
-        n, seconds = bare_pyoxigraph_rate(outcome.release_dir / f"{outcome.dataset.replace('/', '-')}.nt.gz")
-        ceiling_triples, ceiling_seconds = ceiling_triples + n, ceiling_seconds + seconds
+def rdflib_slice(release_dir: Path) -> None:
+    """(b) An rdflib Graph of the slice bench/sparql.py queries, against a pyoxigraph in-memory store."""
+    data = slice_ntriples(release_dir)
+    triples = data.count(b"\n")
+    load = load_average()
+    rdflib_ms, _ = timed(lambda: rdflib.Graph().parse(data=data, format="nt"), REPEATS)
+    oxigraph_ms, _ = timed(lambda: ox.Store().load(data, format=ox.RdfFormat.N_TRIPLES), REPEATS)
+    observations = data.count(b"#type> <http://purl.org/linked-data/cube#Observation>")
+    print(
+        f"(b) slice: the first {SLICE_AREAS:,} LSOAs of imd-lsoa/2019, {observations:,} observations, "
+        f"{triples:,} triples; median of {REPEATS} [load {load} -> {load_average()}]"
+    )
+    for what, ms in (("rdflib Graph parse", rdflib_ms), ("pyoxigraph in-memory load", oxigraph_ms)):
+        print(f"    {what:26s} {ms / 1000:6.1f} s {triples / ms * 1000:10,.0f} triples/s")
+    print(f"    rdflib / pyoxigraph time:   {rdflib_ms / oxigraph_ms:.1f}x")
 
-    figures = {
-        "datasets": {o.dataset: {k: round(v, 2) for k, v in o.timings.items()} for o in outcomes},
-        "wall_s": round(wall, 1),
-        "observations": observations,
-        "triples": triples,
-        "end_to_end_triples_per_s": round(triples / wall),
-        "writer_triples_per_s": round(triples / write_seconds),
-        "bare_pyoxigraph_parse_and_serialise_triples_per_s": round(ceiling_triples / ceiling_seconds),
-        "peak_rss_mb": round(rss),
-    }
-    print("\n== localindex build benchmark ==")
-    print(f"datasets:                 {', '.join(o.dataset for o in outcomes)}")
-    print(f"wall time:                {wall:.1f} s (clean var/, build + validate + load + snapshot)")
+
+def megabytes(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.iterdir()) / 1e6
+
+
+def csvw_against_csvcubed(settings: Settings, folder: Path) -> None:
+    """(c) localindex's CSVW step alone, in process, against `csvcubed build` on the same tidy table
+    written as CSV (untimed); csvcubed's time includes starting its interpreter."""
+    bin_dir = peer_venv("csvcubed", "csvcubed>=0.5,<0.6")
+    spec = select(all_datasets(settings), ["imd-lsoa/2019"])[0]
+    minter = Minter.of(settings)
+    built = builder(spec.builder)(spec, minter)
+    shape = CubeShape.of(spec, minter, built.component_dimension, 1, built.vocabulary)
+    ours, theirs = folder / "localindex", folder / "csvcubed"
+    ours.mkdir()
+    tidy = folder / "imd-lsoa-2019-tidy.csv"
+    built.table.rename(columns=CSVCUBED_COLUMNS)[list(CSVCUBED_COLUMNS.values())].to_csv(tidy, index=False)
+    config = folder / "qube-config.json"
+    config.write_text(json.dumps(QUBE_CONFIG, indent=2))
+    command = [str(bin_dir / "csvcubed"), "build", str(tidy), "-c", str(config), "-o", str(theirs)]
+
+    load = load_average()
+    ours_ms, _ = timed(lambda: write_csvw(built.table, spec, shape, minter, ours, "imd-lsoa-2019"), REPEATS)
+    theirs_ms, _ = timed(lambda: subprocess.run(command, check=True, capture_output=True), REPEATS)
+    print(
+        f"(c) imd-lsoa/2019 tidy table, {len(built.table):,} observations "
+        f"({(built.table['status'] != '').sum():,} missing, with a status); median of {REPEATS} "
+        f"[load {load} -> {load_average()}]"
+    )
+    print(f"    localindex CSVW step (write_csvw):  {ours_ms / 1000:6.1f} s, writes {megabytes(ours):.0f} MB")
+    print(
+        f"    csvcubed {peer_version(bin_dir, 'csvcubed')} build:              {theirs_ms / 1000:6.1f} s, "
+        f"writes {megabytes(theirs):.0f} MB"
+    )
+    print(f"    csvcubed / localindex time:         {theirs_ms / ours_ms:.1f}x")
+
+
+def report_build(run: dict, releases: dict) -> float:
+    """Print the build's figures; return its writer's rate (triples/s of the "RDF written" steps)."""
+    wall, timings = run["seconds"], run["result"]
+    observations = sum(r["observations"] for r in releases.values())
+    triples = sum(r["triples"] for r in releases.values())
+    writing = {n: v for n, steps in timings.items() for k, v in steps.items() if k.startswith("RDF written")}
+    writer_rate = sum(releases[n]["triples"] for n in writing) / sum(writing.values())
+    print(f"datasets ({len(releases)}), seconds of the steps the build times:")
+    for name, r in releases.items():
+        seconds = sum(timings[name].values())
+        print(f"  {name:26s} {r['observations']:>10,} obs {r['triples']:>11,} triples {seconds:6.1f} s")
+    print(f"wall time:                {wall:.1f} s (clean var/: builds, gate, files, store load, snapshots)")
     print(f"observations:             {observations:,}")
     print(f"triples:                  {triples:,}")
     print(f"end-to-end rate:          {triples / wall:,.0f} triples/s")
-    print(f"our N-Triples writer:     {triples / write_seconds:,.0f} triples/s")
-    print(f"bare pyoxigraph stream:   {ceiling_triples / ceiling_seconds:,.0f} triples/s (parse + serialise)")
-    print(f"writer / pyoxigraph:      {(triples / write_seconds) / (ceiling_triples / ceiling_seconds):.2f}x")
-    print(f"end-to-end / pyoxigraph:  {(triples / wall) / (ceiling_triples / ceiling_seconds):.3f}x")
-    print(f"peak RSS:                 {rss:,.0f} MB")
-    print(json.dumps(figures, indent=2))
+    print(f"our N-Triples writer:     {writer_rate:,.0f} triples/s (bundled datasets)")
+    print(f"peak RSS:                 {run['peak']:,} MB (VmHWM of the build's process)")
+    return writer_rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--keep", type=Path, help="build into this var/ directory and keep it")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="localindex-bench-") as scratch:
+        var = (args.keep or Path(scratch) / "var").resolve()
+        if var.exists():
+            sys.exit(f"{var} exists: the benchmark builds from a clean var/")
+        load = load_average()
+        code = (
+            "from pathlib import Path\nfrom bench.build import build_everything",
+            "result = build_everything(Path(sys.argv[1]))",
+        )
+        run = measured(*code, str(var))
+        print(f"\n== localindex build benchmark == [load {load} -> {load_average()}]")
+        settings = Settings(var_dir=var)
+        releases = Registry(settings).releases
+        writer_rate = report_build(run, releases)
+        rate = ceiling(releases)
+        wall_rate = sum(r["triples"] for r in releases.values()) / run["seconds"]
+        print(
+            f"    {rate:,.0f} triples/s; writer / ceiling {writer_rate / rate:.2f}x, end to end / ceiling "
+            f"{wall_rate / rate:.3f}x"
+        )
+        rdflib_slice(Path(releases["imd-lsoa/2019"]["dir"]))
+        csvw_against_csvcubed(settings, Path(scratch))
 
 
 if __name__ == "__main__":

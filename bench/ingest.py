@@ -6,9 +6,7 @@ memory). Prints times, rows/s and memory; figures go to bench/RESULTS.md. Usage:
 
 from __future__ import annotations
 
-import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -16,12 +14,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.timing import measured  # noqa: E402
 from publisher.config import Settings  # noqa: E402
-from publisher.paths import DATA_DIR, ROOT  # noqa: E402
+from publisher.paths import DATA_DIR  # noqa: E402
 from publisher.submission.ingest import ingest  # noqa: E402
 from tests.submissions.helpers import large_submission  # noqa: E402
-
-PEAK = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)"
 
 
 def samples(repeats: int = 3) -> None:
@@ -39,18 +36,6 @@ def samples(repeats: int = 3) -> None:
         print(f"{sample}: ingest and publish, median of {repeats}: {statistics.median(seconds):.2f} s")
 
 
-MEASURE = """
-import json, sys, time
-{setup}
-def status(key):  # /proc, not getrusage: ru_maxrss carries the parent's peak over fork
-    return [int(line.split()[1]) // 1024 for line in open("/proc/self/status") if line.startswith(key)][0]
-rss = status("VmRSS:")
-started = time.perf_counter()
-{run}
-seconds = time.perf_counter() - started
-peak = status("VmHWM:")
-print(json.dumps({{"seconds": seconds, "before": rss, "peak": peak}}))
-"""
 RUNS = {
     "localindex check (refused at the last row)": (
         "from pathlib import Path\nfrom publisher.config import Settings\n"
@@ -70,14 +55,6 @@ RUNS = {
         "frame = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)",
     ),
 }
-
-
-def measured(setup: str, run: str, *args: str) -> dict:
-    code = MEASURE.format(setup=setup, run=run)
-    found = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    return json.loads(found.stdout.strip().splitlines()[-1])
 
 
 def large() -> None:

@@ -1,0 +1,233 @@
+"""Serving benchmark: `wrk` against `localindex serve` (gunicorn, as `make run` serves) over a built
+var/, at 1, 16 and 64 connections: a REST observation lookup (rotating over 1,000 real LSOAs), a REST
+aggregate to districts, and a SPARQL query for every observation of one LSOA. Peer in the same run:
+rdflib-endpoint (in its own virtual environment) serving the 100k-observation slice of imd-lsoa/2019
+that bench/sparql.py uses (all 10 M triples do not fit rdflib in reasonable time and memory), asked
+the same SPARQL query for an LSOA in the slice. Prints requests/s, p50, p99, errors, the load average
+at the start and end of each run, and localindex ÷ rdflib-endpoint requests/s.
+Usage: python bench/serve.py [--var DIR] [--seconds 30]   (run `make build` first)"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.sparql import SLICE_AREAS, slice_ntriples  # noqa: E402
+from bench.timing import load_average, peer_venv, peer_version  # noqa: E402
+from publisher.config import load_settings  # noqa: E402
+from publisher.paths import DATA_DIR  # noqa: E402
+from publisher.store import current_snapshot  # noqa: E402
+from tests.conftest import free_port, start_server  # noqa: E402
+
+CONNECTIONS = (1, 16, 64)
+WARM_UP_S = 3
+LSOA = "E01000027"  # Barking and Dagenham 001A, inside the slice (the first 2,500 LSOA codes)
+ROTATED_LSOAS = 1_000
+JSON, SPARQL_JSON = "application/json", "application/sparql-results+json"
+AREA_QUERY = """PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
+SELECT ?obs ?p ?o WHERE {{
+  ?obs sdmx-dimension:refArea <http://statistics.data.gov.uk/id/statistical-geography/{area}> ; ?p ?o
+}}"""
+ROTATE = """
+paths = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1], {["Accept"] = "%s"})
+end
+"""
+MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def rotated_lsoas() -> list[str]:
+    """Real LSOA codes spread over England, from the bundled IMD file."""
+    with gzip.open(DATA_DIR / "iod2019" / "file1_imd.csv.gz", "rt") as handle:
+        header = handle.readline().strip().split(",")
+        codes = sorted(line.split(",")[header.index("lsoa")] for line in handle)
+    return codes[:: len(codes) // ROTATED_LSOAS][:ROTATED_LSOAS]
+
+
+def sparql_path(path: str, graph: str = "") -> str:
+    """The area query; localindex is given the imd-lsoa/2019 release's graph as its default graph, so that
+    both servers answer the same rows (without it localindex also answers the 2015 edition's)."""
+    parameters = {"query": AREA_QUERY.format(area=LSOA)} | ({"default-graph-uri": graph} if graph else {})
+    return f"{path}?{urllib.parse.urlencode(parameters)}"
+
+
+def rows(base: str, path: str, accept: str) -> int:
+    """GET once before the benchmark: the answer must be 200 with rows; return how many."""
+    request = urllib.request.Request(base + path, headers={"Accept": accept})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        assert response.status == 200, (path, response.status)
+        body = json.loads(response.read())
+    found = body["results"]["bindings"] if "results" in body else body.get("observations", body.get("rows"))
+    assert found, (path, body)
+    return len(found)
+
+
+def milliseconds(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)([a-z]+)", text).groups()
+    return float(number) * MS[unit]
+
+
+def wrk(base: str, paths: list[str], accept: str, connections: int, seconds: int, scratch: Path) -> dict:
+    """One wrk run, rotating over ``paths``: requests/s, p50 and p99 (ms), errors (socket errors and
+    responses >= 400) and the load average at its start and end."""
+    script = scratch / "rotate.lua"
+    script.write_text(ROTATE % (", ".join(f'"{p}"' for p in paths), accept))
+    threads = min(connections, 2)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
+    load = load_average()
+    output = subprocess.run([*command, "-s", str(script), base], capture_output=True, text=True, check=True)
+    text = output.stdout
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
+    errors += sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", text))
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),
+        "p50": milliseconds(re.search(r"\s50%\s+(\S+)", text).group(1)),
+        "p99": milliseconds(re.search(r"\s99%\s+(\S+)", text).group(1)),
+        "errors": errors,
+        "load": f"{load} -> {load_average()}",
+    }
+
+
+def benchmark(name: str, base: str, paths: list[str], accept: str, seconds: int, scratch: Path) -> dict:
+    """Check the target once, warm it up, then wrk at each number of connections; print and return."""
+    print(f"{name}: {rows(base, paths[0], accept)} rows in the first answer")
+    wrk(base, paths, accept, 2, WARM_UP_S, scratch)
+    results = {}
+    for connections in CONNECTIONS:
+        found = results[connections] = wrk(base, paths, accept, connections, seconds, scratch)
+        print(
+            f"  {connections:3d} connections: {found['rps']:9,.1f} req/s  p50 {found['p50']:8.1f} ms  "
+            f"p99 {found['p99']:8.1f} ms  errors {found['errors']}  [load {found['load']}]",
+            flush=True,
+        )
+    return results
+
+
+class RdflibEndpoint:
+    """`rdflib-endpoint serve FILE` on 127.0.0.1 (it parses the file before it listens)."""
+
+    def __init__(self, data: Path, scratch: Path):
+        self.bin = peer_venv("rdflib-endpoint", "rdflib-endpoint>=0.6,<0.7", "uvicorn")
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = scratch / "rdflib-endpoint.log"
+        self.log = self.log_path.open("w")
+        command = [str(self.bin / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        self.process = subprocess.Popen([*command, str(data)], stdout=self.log, stderr=subprocess.STDOUT)
+        started = time.perf_counter()
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if self.process.poll() is not None or time.perf_counter() - started > 600:
+                    self.stop()
+                    raise RuntimeError(
+                        f"rdflib-endpoint did not start: {self.log_path.read_text()}"
+                    ) from None
+                time.sleep(0.5)
+        self.load_seconds = time.perf_counter() - started
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def write_slice(release_dir: Path, path: Path) -> None:
+    data = slice_ntriples(release_dir)
+    path.write_bytes(data)
+    observations = data.count(b"#type> <http://purl.org/linked-data/cube#Observation>")
+    triples = data.count(b"\n")
+    print(f"slice: the first {SLICE_AREAS:,} LSOAs of imd-lsoa/2019: {observations:,} observations, ", end="")
+    print(f"{triples:,} triples")
+
+
+def targets(graph: str) -> dict[str, tuple[list[str], str]]:
+    """localindex's three targets: name -> (paths wrk rotates over, Accept)."""
+    lookups = [
+        f"/api/v1/observations?dataset=imd-lsoa/2019&area={code}&component=imd&measure=score"
+        for code in rotated_lsoas()
+    ]
+    aggregate = "/api/v1/aggregate?dataset=imd-lsoa/2019&level=lad&component=imd&measure=average-score"
+    return {
+        f"(a) REST observation lookup, rotating over {len(lookups):,} LSOAs": (lookups, JSON),
+        "(b) REST aggregate to 317 districts": ([aggregate], JSON),
+        f"(c) SPARQL all observations of {LSOA}, localindex": (
+            [sparql_path("/sparql", graph)],
+            SPARQL_JSON,
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--var", type=Path, help="a built var/ (default: var_dir of localindex.toml)")
+    parser.add_argument("--seconds", type=int, default=30, help="duration of each wrk run")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: run `make system-packages` (root)")
+    settings = load_settings(var_dir=args.var.resolve() if args.var else None)
+    snapshot = current_snapshot(settings)
+    if snapshot is None or "imd-lsoa/2019" not in snapshot.releases:
+        sys.exit(f"no published imd-lsoa/2019 under {settings.var_dir}: run `make build` first")
+    release = snapshot.releases["imd-lsoa/2019"]
+
+    with tempfile.TemporaryDirectory(prefix="localindex-bench-serve-") as folder, ExitStack() as stack:
+        scratch = Path(folder)
+        write_slice(Path(release["dir"]), scratch / "slice.nt")
+        peer = RdflibEndpoint(scratch / "slice.nt", scratch)
+        stack.callback(peer.stop)
+        server = start_server(scratch, settings)
+        stack.callback(server.stop)
+        versions = ", ".join(
+            f"{p} {peer_version(peer.bin, p)}" for p in ("rdflib-endpoint", "rdflib", "uvicorn")
+        )
+        print(f"peer: {versions}; slice parsed and listening after {peer.load_seconds:.0f} s")
+        print(
+            f"localindex over {settings.var_dir}: {settings.server_threads} server threads, "
+            f"{settings.query_workers} query workers, query_workers_per_client "
+            f"{settings.query_workers_per_client} (0: half the workers)"
+        )
+        print(f"wrk: {args.seconds} s per run, threads = min(connections, 2)\n")
+        base = server.url.rstrip("/")
+        ours_query, peer_query = sparql_path("/sparql", release["graph"]), sparql_path("/")
+        answered = rows(base, ours_query, SPARQL_JSON), rows(peer.url, peer_query, SPARQL_JSON)
+        if answered[0] != answered[1]:
+            sys.exit(
+                f"not like for like: localindex answers {answered[0]} rows, rdflib-endpoint {answered[1]}"
+            )
+        for name, target in targets(release["graph"]).items():
+            ours = benchmark(name, base, *target, args.seconds, scratch)  # the last: the SPARQL query
+        peer_name = "(c) the same query, rdflib-endpoint"
+        theirs = benchmark(peer_name, peer.url, [peer_query], SPARQL_JSON, args.seconds, scratch)
+    print("\nSPARQL, all observations of one LSOA: localindex / rdflib-endpoint requests/s")
+    for connections in CONNECTIONS:
+        a, b = ours[connections]["rps"], theirs[connections]["rps"]
+        ratio = f"{a / b:.1f}x" if b else "(rdflib-endpoint completed no request)"
+        print(f"  {connections:3d} connections: {a:9,.1f} / {b:9,.1f} = {ratio}")
+
+
+if __name__ == "__main__":
+    main()
