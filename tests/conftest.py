@@ -19,7 +19,7 @@ from publisher.config import Settings, load_settings
 from publisher.datasets import all_datasets, select
 from publisher.paths import DATA_DIR
 from publisher.submission.ingest import ingest
-from tests.virtuoso import Virtuoso, require_virtuoso
+from tests.virtuoso import Virtuoso, require_virtuoso, wait_or_kill
 
 # Barking and Dagenham (London: every domain score present) and Hartlepool (outside London:
 # domain scores explicitly missing). 110 + 58 real LSOAs.
@@ -130,11 +130,7 @@ class Server:
     def stop(self) -> str:
         """Stop the server; return everything it printed."""
         self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        wait_or_kill(self.process)
         self.log.close()
         return self.log_path.read_text()
 

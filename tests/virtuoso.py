@@ -63,12 +63,17 @@ class Virtuoso:
             subprocess.run(
                 ["isql-vt", self.sql, "dba", "dba", "exec=shutdown;"], capture_output=True, timeout=30
             )
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            wait_or_kill(self.process)
         self.log.close()
+
+
+def wait_or_kill(process: subprocess.Popen, seconds: float = 20) -> None:
+    """Give a stopping server ``seconds`` to exit, then kill it."""
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def require_virtuoso() -> None:
