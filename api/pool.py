@@ -10,6 +10,7 @@ the query there, naming the snapshot's graphs as its dataset.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import multiprocessing
@@ -27,7 +28,7 @@ from publisher.sparql_store import ExternalStoreError
 from publisher.store import open_reader
 
 from .formats import GRAPH_FORMATS, SELECT_FORMATS
-from .guard import RefusedQuery, check_query
+from .guard import CheckedQuery, RefusedQuery, check_query
 from .negotiation import is_graph_form, negotiate
 from .sandbox import confine
 
@@ -66,10 +67,17 @@ class Answer:
     body: bytes
 
 
+@functools.lru_cache(maxsize=256)
+def _checked(text: str, known_graphs: tuple[str, ...], max_query_chars: int) -> CheckedQuery:
+    """The check parses the query with rdflib (about 1 ms, as long as the query itself often); clients
+    such as dashboards send the same queries again and again. Refusals are not cached."""
+    return check_query(text, set(known_graphs), max_query_chars)
+
+
 def answer(job: Job, store) -> Answer:
     """Check, negotiate, evaluate and serialise ``job``; raise QueryRejected for the client's faults."""
     try:
-        checked = check_query(job.query, set(job.known_graphs), job.max_query_chars)
+        checked = _checked(job.query, job.known_graphs, job.max_query_chars)
     except RefusedQuery as error:
         raise QueryRejected(400, str(error)) from None
     media_type = negotiate(checked.form, list(job.accept), job.format_alias)
@@ -100,7 +108,11 @@ def answer(job: Job, store) -> Answer:
             rows = list(islice(result, job.row_cap + 1))
             if len(rows) > job.row_cap:
                 raise QueryRejected(400, f"the result has more than {job.row_cap:,} rows; " + PAGING_ADVICE)
-            bindings = [{n: _term(row[n]) for n in names if row[n] is not None} for row in rows]
+            terms: dict = {}  # a term recurs across rows (predicates, areas): convert it once
+            bindings = [
+                {n: terms.get(t) or terms.setdefault(t, _term(t)) for n in names if (t := row[n]) is not None}
+                for row in rows
+            ]
             document = {"head": {"vars": names}, "results": {"bindings": bindings}}
         body = json.dumps(document).encode()
         if media_type != "application/sparql-results+json":

@@ -258,25 +258,30 @@ def _wants_csv() -> bool:
 @blueprint.route("/observations")
 def observations():
     found = _dataset_parameter(request.args.get("dataset"))
-    table = found.table
-    mask = pd.Series(True, index=table.index)
-    periods = sorted(table["period"].cat.categories)
-    for parameter, column, allowed in (
-        ("period", "period", periods),
-        ("component", "component", found.components),
-        ("measure", "measure", found.measures),
-    ):
-        chosen = _choices(parameter, allowed)
-        if chosen is not None:
-            mask &= table[column].isin(chosen)
+    periods = sorted(found.table["period"].cat.categories)
+    chosen = {
+        column: _choices(column, allowed)
+        for column, allowed in (
+            ("period", periods),
+            ("component", found.components),
+            ("measure", found.measures),
+        )
+    }
+    areas: set[str] | None = None
     if request.args.get("area"):
         codes = [_check_code(c.strip(), "area") for c in request.args["area"].split(",") if c.strip()]
-        unknown = sorted(set(codes) - set(table["area"].cat.categories))
+        unknown = sorted(found.unknown_areas(codes))
         if unknown:
             raise ApiError(404, f"area: {', '.join(unknown[:10])} not in {found.name}")
-        mask &= table["area"].isin(codes)
+        areas = set(codes)
     if request.args.get("within"):
-        mask &= table["area"].isin(_areas_within(request.args["within"], found.level))
+        inside = _areas_within(request.args["within"], found.level)
+        areas = inside if areas is None else areas & inside
+    table = found.table if areas is None else found.rows_of(areas)
+    mask = pd.Series(True, index=table.index)
+    for column, values in chosen.items():
+        if values is not None:
+            mask &= table[column].isin(values)
     page = _integer("page", 1, 1, 10**9)
     per_page = _integer("per_page", 100, 1, MAX_PER_PAGE)
     selected = table[mask]
@@ -481,16 +486,19 @@ def _official_to_level(found: PublishedDataset, level: str, component: str) -> d
         wide = summary.wide(component)
         period = summary.release["period"]
         rank = f"rank-of-{measure}"
+        ranks = wide[rank].tolist() if rank in wide.columns else [None] * len(wide)
         rows = [
             {
                 "area": code,
                 "area_label": names.get(code, ""),
-                "value": _number(row[measure], False),
-                "rank": _number(row.get(rank), True) if rank in wide.columns else None,
-                "population": _number(row["population"], False),
+                "value": _number(value, False),
+                "rank": _number(area_rank, True),
+                "population": _number(population, False),
                 "observation": summary.observation_uri(code, period, component, measure),
             }
-            for code, row in wide.iterrows()
+            for code, value, area_rank, population in zip(
+                wide.index, wide[measure].tolist(), ranks, wide["population"].tolist(), strict=True
+            )
         ]
         method, vintage, source = summary.release["method"], summary.release["vintage"], summary.uri
     else:

@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from publisher.config import Settings
@@ -34,6 +35,7 @@ class PublishedDataset:
     release: dict
     table: pd.DataFrame  # area, period, component, measure, value, unit, status
     _wide: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _area_rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def uri(self) -> str:
@@ -53,6 +55,22 @@ class PublishedDataset:
 
     def observation_uri(self, area: str, period: str, component: str, measure: str) -> str:
         return f"{self.uri}/obs/{area}/{period}/{component}/{measure}"
+
+    def unknown_areas(self, codes: list[str]) -> list[str]:
+        return [
+            c
+            for c, i in zip(codes, self.table["area"].cat.categories.get_indexer(codes), strict=True)
+            if i < 0
+        ]
+
+    def rows_of(self, areas: set[str] | list[str]) -> pd.DataFrame:
+        """The observations of ``areas``, in table order, by an index built once: a boolean mask over a
+        national table costs milliseconds per request, a lookup microseconds."""
+        if not self._area_rows:
+            self._area_rows.update(self.table.groupby("area", observed=True, sort=False).indices)
+        found = [self._area_rows[a] for a in areas if a in self._area_rows]
+        positions = np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.intp)
+        return self.table.iloc[positions]
 
     def wide(self, component: str) -> pd.DataFrame:
         """One row per area, one column per measure, for one component (cached)."""

@@ -12,13 +12,9 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import re
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 import urllib.request
 from contextlib import ExitStack
@@ -31,7 +27,9 @@ from bench.timing import load_average, peer_venv, peer_version  # noqa: E402
 from publisher.config import load_settings  # noqa: E402
 from publisher.paths import DATA_DIR  # noqa: E402
 from publisher.store import current_snapshot  # noqa: E402
-from tests.conftest import free_port, start_server  # noqa: E402
+from tests.conftest import start_server  # noqa: E402
+from tests.processes import free_port, stop, wait_until_listening  # noqa: E402
+from tests.wrk import require_wrk, run_wrk  # noqa: E402
 
 CONNECTIONS = (1, 16, 64)
 WARM_UP_S = 3
@@ -42,15 +40,6 @@ AREA_QUERY = """PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/di
 SELECT ?obs ?p ?o WHERE {{
   ?obs sdmx-dimension:refArea <http://statistics.data.gov.uk/id/statistical-geography/{area}> ; ?p ?o
 }}"""
-ROTATE = """
-paths = {%s}
-counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format("GET", paths[(counter %% #paths) + 1], {["Accept"] = "%s"})
-end
-"""
-MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
 def rotated_lsoas() -> list[str]:
@@ -79,42 +68,24 @@ def rows(base: str, path: str, accept: str) -> int:
     return len(found)
 
 
-def milliseconds(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)([a-z]+)", text).groups()
-    return float(number) * MS[unit]
-
-
-def wrk(base: str, paths: list[str], accept: str, connections: int, seconds: int, scratch: Path) -> dict:
-    """One wrk run, rotating over ``paths``: requests/s, p50 and p99 (ms), errors (socket errors and
-    responses >= 400) and the load average at its start and end."""
-    script = scratch / "rotate.lua"
-    script.write_text(ROTATE % (", ".join(f'"{p}"' for p in paths), accept))
-    threads = min(connections, 2)
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
+def measure(base: str, paths: list[str], accept: str, connections: int, seconds: int, scratch: Path) -> dict:
+    """One wrk run, with the load average at its start and end (the machine may be shared)."""
     load = load_average()
-    output = subprocess.run([*command, "-s", str(script), base], capture_output=True, text=True, check=True)
-    text = output.stdout
-    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
-    errors += sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", text))
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),
-        "p50": milliseconds(re.search(r"\s50%\s+(\S+)", text).group(1)),
-        "p99": milliseconds(re.search(r"\s99%\s+(\S+)", text).group(1)),
-        "errors": errors,
-        "load": f"{load} -> {load_average()}",
-    }
+    run = run_wrk(base, paths, accept, connections, seconds, scratch)
+    return {"run": run, "load": f"{load} -> {load_average()}"}
 
 
 def benchmark(name: str, base: str, paths: list[str], accept: str, seconds: int, scratch: Path) -> dict:
     """Check the target once, warm it up, then wrk at each number of connections; print and return."""
     print(f"{name}: {rows(base, paths[0], accept)} rows in the first answer")
-    wrk(base, paths, accept, 2, WARM_UP_S, scratch)
+    run_wrk(base, paths, accept, 2, WARM_UP_S, scratch)
     results = {}
     for connections in CONNECTIONS:
-        found = results[connections] = wrk(base, paths, accept, connections, seconds, scratch)
+        found = results[connections] = measure(base, paths, accept, connections, seconds, scratch)
+        run = found["run"]
         print(
-            f"  {connections:3d} connections: {found['rps']:9,.1f} req/s  p50 {found['p50']:8.1f} ms  "
-            f"p99 {found['p99']:8.1f} ms  errors {found['errors']}  [load {found['load']}]",
+            f"  {connections:3d} connections: {run.per_second:9,.1f} req/s  p50 {run.p50_ms:8.1f} ms  "
+            f"p99 {run.p99_ms:8.1f} ms  errors {run.errors}  [load {found['load']}]",
             flush=True,
         )
     return results
@@ -131,27 +102,10 @@ class RdflibEndpoint:
         self.log = self.log_path.open("w")
         command = [str(self.bin / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", str(port)]
         self.process = subprocess.Popen([*command, str(data)], stdout=self.log, stderr=subprocess.STDOUT)
-        started = time.perf_counter()
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if self.process.poll() is not None or time.perf_counter() - started > 600:
-                    self.stop()
-                    raise RuntimeError(
-                        f"rdflib-endpoint did not start: {self.log_path.read_text()}"
-                    ) from None
-                time.sleep(0.5)
-        self.load_seconds = time.perf_counter() - started
+        self.load_seconds = wait_until_listening(self.process, port, self.log_path, seconds=600)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process)
         self.log.close()
 
 
@@ -186,8 +140,10 @@ def main() -> None:
     parser.add_argument("--var", type=Path, help="a built var/ (default: var_dir of localindex.toml)")
     parser.add_argument("--seconds", type=int, default=30, help="duration of each wrk run")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed: run `make system-packages` (root)")
+    try:
+        require_wrk()
+    except RuntimeError as error:
+        sys.exit(str(error))
     settings = load_settings(var_dir=args.var.resolve() if args.var else None)
     snapshot = current_snapshot(settings)
     if snapshot is None or "imd-lsoa/2019" not in snapshot.releases:
@@ -220,13 +176,22 @@ def main() -> None:
             )
         for name, target in targets(release["graph"]).items():
             ours = benchmark(name, base, *target, args.seconds, scratch)  # the last: the SPARQL query
+        server.stop()  # frees its memory and cores; stopping it again on the way out is harmless
+        # One client may hold only query_workers_per_client workers (default half): wrk is one client.
+        # Measured again with every worker open to it, as a deployment for trusted clients may set it.
+        trusted = start_server(scratch, settings, query_workers_per_client=settings.query_workers)
+        stack.callback(trusted.stop)
+        name = f"(c) the same, localindex, query_workers_per_client = {settings.query_workers}"
+        trusting = benchmark(name, trusted.url.rstrip("/"), [ours_query], SPARQL_JSON, args.seconds, scratch)
         peer_name = "(c) the same query, rdflib-endpoint"
         theirs = benchmark(peer_name, peer.url, [peer_query], SPARQL_JSON, args.seconds, scratch)
     print("\nSPARQL, all observations of one LSOA: localindex / rdflib-endpoint requests/s")
     for connections in CONNECTIONS:
-        a, b = ours[connections]["rps"], theirs[connections]["rps"]
-        ratio = f"{a / b:.1f}x" if b else "(rdflib-endpoint completed no request)"
-        print(f"  {connections:3d} connections: {a:9,.1f} / {b:9,.1f} = {ratio}")
+        b = theirs[connections]["run"].per_second
+        for label, found in (("default", ours), ("all workers", trusting)):
+            a = found[connections]["run"].per_second
+            ratio = f"{a / b:.1f}x" if b else "(rdflib-endpoint completed no request)"
+            print(f"  {connections:3d} connections, {label:11s}: {a:9,.1f} / {b:9,.1f} = {ratio}")
 
 
 if __name__ == "__main__":

@@ -209,8 +209,21 @@ class EmbeddedReader:
 
     def __init__(self, path: Path | str):
         self.store = ox.Store.read_only(str(path))
+        self._every_graph = {g.value for g in self.store.named_graphs()}
+        self._default_graph_empty = not any(
+            True for _ in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        )
 
     def query(self, text: str, *, form: str = "SELECT", **dataset):
+        """A query over ``dataset`` (default_graph / named_graphs lists). A default graph that lists
+        every graph of the store is asked as the store's union, which pyoxigraph answers from one
+        index instead of one per graph (2 ms instead of 8 ms for an area's 320 rows nationally)."""
+        default = dataset.get("default_graph")
+        if default and self._default_graph_empty and {g.value for g in default} == self._every_graph:
+            del dataset["default_graph"]
+            dataset["use_default_graph_as_union"] = True
+            if {g.value for g in dataset.get("named_graphs", ())} == self._every_graph:
+                del dataset["named_graphs"]
         return self.store.query(text, **dataset)
 
     def quads_for_pattern(self, *pattern):

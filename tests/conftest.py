@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import functools
 import http.client
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 from pathlib import Path
 
@@ -19,7 +17,8 @@ from publisher.config import Settings, load_settings
 from publisher.datasets import all_datasets, select
 from publisher.paths import DATA_DIR
 from publisher.submission.ingest import ingest
-from tests.virtuoso import Virtuoso, require_virtuoso, wait_or_kill
+from tests.processes import free_port, stop, wait_until_listening
+from tests.virtuoso import Virtuoso, require_virtuoso
 
 # Barking and Dagenham (London: every domain score present) and Hartlepool (outside London:
 # domain scores explicitly missing). 110 + 58 real LSOAs.
@@ -98,12 +97,6 @@ def national_settings(tmp_path_factory) -> Settings:
     return settings
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class Server:
     """`localindex serve` in a subprocess on 127.0.0.1, as a user would run it. Its output goes to a
     file beside its config: a pipe nobody reads would fill up with access-log lines and stall it."""
@@ -117,20 +110,11 @@ class Server:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return
-            except OSError:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"server exited: {self.log_path.read_text()}") from None
-                time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        wait_until_listening(self.process, port, self.log_path, seconds=30)
 
     def stop(self) -> str:
         """Stop the server; return everything it printed."""
-        self.process.terminate()
-        wait_or_kill(self.process)
+        stop(self.process)
         self.log.close()
         return self.log_path.read_text()
 

@@ -9,8 +9,6 @@ the small test build (tests/test_soak.py). Prints what it measured.
 from __future__ import annotations
 
 import argparse
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,6 +18,7 @@ from pathlib import Path
 
 from publisher.config import Settings, load_settings
 from tests.conftest import Server, start_server
+from tests.wrk import require_wrk, run_wrk
 
 WARM_UP_S = 10
 PATHS = (
@@ -29,14 +28,6 @@ PATHS = (
     "sdmx%2F2009%2Fdimension%23refArea%3E%20%3Chttp%3A%2F%2Fstatistics.data.gov.uk%2Fid%2F"
     "statistical-geography%2F{lsoa}%3E%20%3B%20%3Fp%20%3Fv%20%7D",
 )
-ROTATE = """
-paths = {%s}
-counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format("GET", paths[(counter %% #paths) + 1], {["Accept"] = "application/json"})
-end
-"""
 
 
 @dataclass
@@ -75,32 +66,16 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def wrk(url: str, seconds: int, script: Path) -> tuple[int, int]:
-    """Run wrk; return (requests, errors: socket errors and non-2xx/3xx responses)."""
-    output = subprocess.run(
-        ["wrk", "-t2", "-c32", f"-d{seconds}s", "--timeout", "30s", "-s", str(script), url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    requests = int(re.search(r"(\d+) requests in", output).group(1))
-    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
-    errors += sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
-    return requests, errors
-
-
 def soak(server: Server, seconds: int, lsoa: str) -> SoakResult:
-    if shutil.which("wrk") is None:
-        raise RuntimeError("wrk is not installed: run `sudo .ci/install-system-packages`")
+    require_wrk()
+    paths = [p.format(lsoa=lsoa) for p in PATHS]
     with tempfile.TemporaryDirectory() as scratch:
-        script = Path(scratch) / "rotate.lua"
-        script.write_text(ROTATE % ", ".join(f'"{p.format(lsoa=lsoa)}"' for p in PATHS))
         base = server.url.rstrip("/")
-        wrk(base, WARM_UP_S, script)  # caches filled, workers started
+        run_wrk(base, paths, "application/json", 32, WARM_UP_S, Path(scratch))  # caches filled, workers up
         before = tree_rss_mb(server.process.pid)
-        requests, errors = wrk(base, seconds, script)
+        run = run_wrk(base, paths, "application/json", 32, seconds, Path(scratch))
         after = tree_rss_mb(server.process.pid)
-    return SoakResult(seconds, requests, errors, before, after)
+    return SoakResult(seconds, run.requests, run.errors, before, after)
 
 
 def main() -> None:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import wait_or_kill
+
 INI = Path(__file__).with_name("virtuoso.ini")
 REQUIRE_ENV = "LOCALINDEX_REQUIRE_VIRTUOSO"  # set by .ci/run: a missing Virtuoso fails instead of skipping
 
@@ -65,15 +67,6 @@ class Virtuoso:
             )
             wait_or_kill(self.process)
         self.log.close()
-
-
-def wait_or_kill(process: subprocess.Popen, seconds: float = 20) -> None:
-    """Give a stopping server ``seconds`` to exit, then kill it."""
-    try:
-        process.wait(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def require_virtuoso() -> None:
