@@ -31,7 +31,7 @@ system-packages:
 
 ## test: the whole test suite (builds the national datasets once, in a temporary directory)
 test: $(INSTALLED)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 ## hardening: kill -9 of a publication 20 times, and the soak's 60-second version (CI runs it after test)
 hardening: $(INSTALLED)

@@ -3,10 +3,12 @@ IoD editions at LSOA, every derived level, the SPIs; then the two sample submiss
 var/, in a child process: wall time, observations, triples/s and peak RSS. In the same run, against
 the same data:
 (a) a bare pyoxigraph streaming parse + serialisation of the same triples, the ceiling for this stack;
-(b) building an rdflib Graph of a 100k-observation slice of imd-lsoa/2019, against a pyoxigraph store;
+(b) the N-Triples of a 100k-observation slice of imd-lsoa/2019 built with an rdflib Graph, against
+    localindex's streaming writer; and the slice loaded by rdflib's parser, against pyoxigraph's;
 (c) `csvcubed build` (in its own virtual environment) on imd-lsoa/2019's tidy table, against
     localindex's CSVW step alone (publisher.csvw.write_csvw) on the same table.
-Ratios are printed; figures go to bench/RESULTS.md. Usage: python bench/build.py [--keep DIR]"""
+Ratios are printed; figures go to bench/RESULTS.md.
+Usage: python bench/build.py [--keep DIR]; python bench/build.py --without-build VAR (only (a)-(c))"""
 
 from __future__ import annotations
 
@@ -17,8 +19,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pyoxigraph as ox
 import rdflib
 
@@ -29,7 +33,7 @@ from bench.timing import load_average, measured, peer_venv, peer_version, timed 
 from publisher.build import build_all  # noqa: E402
 from publisher.config import Settings  # noqa: E402
 from publisher.csvw import write_csvw  # noqa: E402
-from publisher.cube import CubeShape  # noqa: E402
+from publisher.cube import CubeShape, observation_ntriples  # noqa: E402
 from publisher.datasets import all_datasets, select  # noqa: E402
 from publisher.indices import builder  # noqa: E402
 from publisher.paths import DATA_DIR  # noqa: E402
@@ -115,49 +119,93 @@ def ceiling(releases: dict) -> float:
     return count / seconds
 
 
-def rdflib_slice(release_dir: Path) -> None:
-    """(b) An rdflib Graph of the slice bench/sparql.py queries, against a pyoxigraph in-memory store."""
-    data = slice_ntriples(release_dir)
-    triples = data.count(b"\n")
+@dataclass
+class LsoaEdition:
+    """imd-lsoa/2019 as the build makes it: its tidy table and what turns it into RDF and CSVW."""
+
+    spec: object
+    minter: Minter
+    table: pd.DataFrame
+    shape: CubeShape
+
+    @classmethod
+    def of(cls, settings: Settings) -> LsoaEdition:
+        spec = select(all_datasets(settings), ["imd-lsoa/2019"])[0]
+        minter = Minter.of(settings)
+        built = builder(spec.builder)(spec, minter)
+        shape = CubeShape.of(spec, minter, built.component_dimension, 1, built.vocabulary)
+        return cls(spec, minter, built.table, shape)
+
+
+def rdflib_slice(edition: LsoaEdition, release_dir: Path) -> None:
+    """(b) The observations of the first SLICE_AREAS LSOAs built as N-Triples two ways: localindex's
+    streaming writer from the tidy table, and an rdflib Graph (each triple added from its values,
+    then serialised), as Python RDF tools build a cube. Plus loading the slice: rdflib's parser
+    against pyoxigraph's."""
+    areas = sorted(edition.table["area"].unique())[:SLICE_AREAS]
+    table = edition.table[edition.table["area"].isin(areas)].reset_index(drop=True)
+    text = "".join(observation_ntriples(table, edition.shape, edition.minter))
+    values = [  # untimed: the values rdflib is given, as plain strings
+        tuple(
+            (t.value, t.datatype.value if isinstance(t, ox.Literal) else None)
+            for t in (quad.subject, quad.predicate, quad.object)
+        )
+        for quad in ox.parse(text.encode(), format=ox.RdfFormat.N_TRIPLES)
+    ]
+
+    def with_rdflib() -> bytes:
+        graph = rdflib.Graph()
+        for (s, _), (p, _), (o, datatype) in values:
+            obj = (
+                rdflib.URIRef(o) if datatype is None else rdflib.Literal(o, datatype=rdflib.URIRef(datatype))
+            )
+            graph.add((rdflib.URIRef(s), rdflib.URIRef(p), obj))
+        return graph.serialize(format="nt", encoding="utf-8")
+
     load = load_average()
-    rdflib_ms, _ = timed(lambda: rdflib.Graph().parse(data=data, format="nt"), REPEATS)
-    oxigraph_ms, _ = timed(lambda: ox.Store().load(data, format=ox.RdfFormat.N_TRIPLES), REPEATS)
-    observations = data.count(b"#type> <http://purl.org/linked-data/cube#Observation>")
+    ours_ms, _ = timed(lambda: "".join(observation_ntriples(table, edition.shape, edition.minter)), REPEATS)
+    rdflib_ms, _ = timed(with_rdflib, REPEATS)
     print(
-        f"(b) slice: the first {SLICE_AREAS:,} LSOAs of imd-lsoa/2019, {observations:,} observations, "
-        f"{triples:,} triples; median of {REPEATS} [load {load} -> {load_average()}]"
+        f"(b) slice: the first {SLICE_AREAS:,} LSOAs of imd-lsoa/2019, {len(table):,} observations, "
+        f"{len(values):,} triples; median of {REPEATS} [load {load} -> {load_average()}]"
     )
-    for what, ms in (("rdflib Graph parse", rdflib_ms), ("pyoxigraph in-memory load", oxigraph_ms)):
-        print(f"    {what:26s} {ms / 1000:6.1f} s {triples / ms * 1000:10,.0f} triples/s")
-    print(f"    rdflib / pyoxigraph time:   {rdflib_ms / oxigraph_ms:.1f}x")
+    for what, ms in (("localindex writer", ours_ms), ("rdflib Graph build + serialise", rdflib_ms)):
+        print(f"    {what:31s} {ms / 1000:6.2f} s {len(values) / ms * 1000:10,.0f} triples/s")
+    print(f"    rdflib / localindex time:       {rdflib_ms / ours_ms:.1f}x")
+
+    data = slice_ntriples(release_dir)  # with the release's metadata and area list, as bench/sparql.py
+    triples = data.count(b"\n")
+    parse_ms, _ = timed(lambda: rdflib.Graph().parse(data=data, format="nt"), REPEATS)
+    load_ms, _ = timed(lambda: ox.Store().load(data, format=ox.RdfFormat.N_TRIPLES), REPEATS)
+    print(f"    loading the slice's {triples:,} triples (with metadata and area list):")
+    for what, ms in (("rdflib Graph parse", parse_ms), ("pyoxigraph in-memory load", load_ms)):
+        print(f"    {what:31s} {ms / 1000:6.2f} s {triples / ms * 1000:10,.0f} triples/s")
+    print(f"    rdflib / pyoxigraph time:       {parse_ms / load_ms:.1f}x")
 
 
 def megabytes(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.iterdir()) / 1e6
 
 
-def csvw_against_csvcubed(settings: Settings, folder: Path) -> None:
+def csvw_against_csvcubed(edition: LsoaEdition, folder: Path) -> None:
     """(c) localindex's CSVW step alone, in process, against `csvcubed build` on the same tidy table
     written as CSV (untimed); csvcubed's time includes starting its interpreter."""
     bin_dir = peer_venv("csvcubed", "csvcubed>=0.5,<0.6")
-    spec = select(all_datasets(settings), ["imd-lsoa/2019"])[0]
-    minter = Minter.of(settings)
-    built = builder(spec.builder)(spec, minter)
-    shape = CubeShape.of(spec, minter, built.component_dimension, 1, built.vocabulary)
+    table, spec, shape, minter = edition.table, edition.spec, edition.shape, edition.minter
     ours, theirs = folder / "localindex", folder / "csvcubed"
     ours.mkdir()
     tidy = folder / "imd-lsoa-2019-tidy.csv"
-    built.table.rename(columns=CSVCUBED_COLUMNS)[list(CSVCUBED_COLUMNS.values())].to_csv(tidy, index=False)
+    table.rename(columns=CSVCUBED_COLUMNS)[list(CSVCUBED_COLUMNS.values())].to_csv(tidy, index=False)
     config = folder / "qube-config.json"
     config.write_text(json.dumps(QUBE_CONFIG, indent=2))
     command = [str(bin_dir / "csvcubed"), "build", str(tidy), "-c", str(config), "-o", str(theirs)]
 
     load = load_average()
-    ours_ms, _ = timed(lambda: write_csvw(built.table, spec, shape, minter, ours, "imd-lsoa-2019"), REPEATS)
+    ours_ms, _ = timed(lambda: write_csvw(table, spec, shape, minter, ours, "imd-lsoa-2019"), REPEATS)
     theirs_ms, _ = timed(lambda: subprocess.run(command, check=True, capture_output=True), REPEATS)
     print(
-        f"(c) imd-lsoa/2019 tidy table, {len(built.table):,} observations "
-        f"({(built.table['status'] != '').sum():,} missing, with a status); median of {REPEATS} "
+        f"(c) imd-lsoa/2019 tidy table, {len(table):,} observations "
+        f"({(table['status'] != '').sum():,} missing, with a status); median of {REPEATS} "
         f"[load {load} -> {load_average()}]"
     )
     print(f"    localindex CSVW step (write_csvw):  {ours_ms / 1000:6.1f} s, writes {megabytes(ours):.0f} MB")
@@ -188,11 +236,35 @@ def report_build(run: dict, releases: dict) -> float:
     return writer_rate
 
 
+def comparisons(
+    settings: Settings, scratch: Path, writer_rate: float | None, wall_rate: float | None
+) -> None:
+    """(a), (b) and (c) over the releases of ``settings``; ratios to the build's own rates when given."""
+    releases = Registry(settings).releases
+    rate = ceiling(releases)
+    if writer_rate and wall_rate:
+        print(
+            f"    {rate:,.0f} triples/s; writer / ceiling {writer_rate / rate:.2f}x, end to end / ceiling "
+            f"{wall_rate / rate:.3f}x"
+        )
+    else:
+        print(f"    {rate:,.0f} triples/s")
+    edition = LsoaEdition.of(settings)
+    rdflib_slice(edition, Path(releases["imd-lsoa/2019"]["dir"]))
+    csvw_against_csvcubed(edition, scratch)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--keep", type=Path, help="build into this var/ directory and keep it")
+    parser.add_argument(
+        "--without-build", type=Path, metavar="VAR", help="only (a)-(c), over this built var/"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="localindex-bench-") as scratch:
+        if args.without_build:
+            comparisons(Settings(var_dir=args.without_build.resolve()), Path(scratch), None, None)
+            return
         var = (args.keep or Path(scratch) / "var").resolve()
         if var.exists():
             sys.exit(f"{var} exists: the benchmark builds from a clean var/")
@@ -204,16 +276,9 @@ def main() -> None:
         run = measured(*code, str(var))
         print(f"\n== localindex build benchmark == [load {load} -> {load_average()}]")
         settings = Settings(var_dir=var)
-        releases = Registry(settings).releases
-        writer_rate = report_build(run, releases)
-        rate = ceiling(releases)
-        wall_rate = sum(r["triples"] for r in releases.values()) / run["seconds"]
-        print(
-            f"    {rate:,.0f} triples/s; writer / ceiling {writer_rate / rate:.2f}x, end to end / ceiling "
-            f"{wall_rate / rate:.3f}x"
-        )
-        rdflib_slice(Path(releases["imd-lsoa/2019"]["dir"]))
-        csvw_against_csvcubed(settings, Path(scratch))
+        writer_rate = report_build(run, Registry(settings).releases)
+        wall_rate = sum(r["triples"] for r in Registry(settings).releases.values()) / run["seconds"]
+        comparisons(settings, Path(scratch), writer_rate, wall_rate)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ from publisher.csvw import read_csvw_table  # noqa: E402
 from publisher.federate import federate  # noqa: E402
 from publisher.hub import HubConfig  # noqa: E402
 from publisher.store import current_snapshot  # noqa: E402
-from tests.conftest import Server, free_port, settings_file  # noqa: E402
+from tests.conftest import Server, settings_file  # noqa: E402
+from tests.processes import free_port  # noqa: E402
 
 
 def table(release: dict):

@@ -15,7 +15,8 @@ import pytest
 from publisher.config import Settings
 from publisher.paths import DATA_DIR, ROOT
 from publisher.submission.ingest import ingest
-from tests.conftest import free_port, start_server
+from tests.conftest import start_server
+from tests.processes import free_port
 from tests.submissions.helpers import read_rows
 
 CHROMIUM = Path("/usr/bin/chromium")

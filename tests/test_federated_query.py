@@ -21,7 +21,8 @@ from publisher.federated_query import federated_select
 from publisher.hub import HubConfig
 from publisher.paths import DATA_DIR
 
-from .conftest import all_published, build_quietly, free_port, start_server
+from .conftest import all_published, build_quietly, start_server
+from .processes import free_port
 
 COUNCILS = {"barking-dagenham": "E09000002", "havering": "E09000016"}
 GEOGRAPHY = "http://statistics.data.gov.uk/id/statistical-geography/"

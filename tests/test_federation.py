@@ -26,7 +26,8 @@ from publisher.release import vocabulary_graph_content
 from publisher.store import current_snapshot
 from publisher.uris import Minter
 
-from .conftest import build_quietly, free_port, settings_file, start_server
+from .conftest import build_quietly, settings_file, start_server
+from .processes import free_port
 
 COUNCILS = {"barking-and-dagenham": "E09000002", "havering": "E09000016", "redbridge": "E09000026"}
 SERIES = ("imd-lsoa/2019", "imd-ward/2019")

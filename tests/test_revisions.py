@@ -21,7 +21,8 @@ from publisher.paths import DATA_DIR
 from publisher.store import current_snapshot
 from publisher.uris import Minter
 
-from .conftest import build_quietly, fixture_areas, free_port, start_server
+from .conftest import build_quietly, fixture_areas, start_server
+from .processes import free_port
 
 CORRECTED_LSOA = "E01000027"  # Barking and Dagenham 001A
 
