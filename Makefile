@@ -87,9 +87,9 @@ bench-spi: $(INSTALLED)
 bench-serve: $(INSTALLED)
 	$(BIN)/python bench/serve.py
 
-## bench-external: Graph Store Protocol load into a Virtuoso started on 127.0.0.1 (run `make build` first)
+## bench-external: Graph Store Protocol load of both LSOA editions into a Virtuoso started on 127.0.0.1 (run `make build` first)
 bench-external: $(INSTALLED)
-	$(BIN)/python bench/external_store.py
+	$(BIN)/python bench/external_store.py --national
 
 ## bench-federation: a hub harvests the national build served on 127.0.0.1:8080 (run `make build` first)
 bench-federation: $(INSTALLED)
