@@ -185,6 +185,28 @@ def test_observations_filter_within_a_district_and_page(client):
     }
 
 
+def test_observations_of_listed_areas_and_within_a_district_combine(client):
+    """area= and within= together: the listed areas inside the district, every observation of each,
+    in the order of the unfiltered answer (the lookup by area must not reorder or lose rows)."""
+
+    def district(code: str) -> str:
+        return client.get(f"/api/v1/areas/{code}").get_json()["parents"]["LAD19"]["code"]
+
+    barking = min(a for a in fixture_areas() if district(a) == BARKING)
+    elsewhere = min(a for a in fixture_areas() if district(a) != BARKING)
+    query = {"dataset": "imd-lsoa/2019", "area": f"{elsewhere},{barking}", "per_page": 1000}
+    both = client.get("/api/v1/observations", query_string=query).get_json()
+    dataset = client.get("/api/v1/datasets/imd-lsoa/2019").get_json()
+    per_area = len(dataset["components"]) * len(dataset["measures"])
+    assert both["total"] == len(both["observations"]) == 2 * per_area
+    assert {r["area"] for r in both["observations"]} == {barking, elsewhere}
+    assert len({r["observation"] for r in both["observations"]}) == both["total"]
+    inside = client.get("/api/v1/observations", query_string={**query, "within": BARKING}).get_json()
+    assert inside["observations"] == [r for r in both["observations"] if r["area"] == barking]
+    one = client.get("/api/v1/observations", query_string={**query, "area": barking}).get_json()
+    assert one["observations"] == inside["observations"]
+
+
 def test_observations_as_csv_say_the_same_as_json(client):
     query = {"dataset": "imd-lad/2019", "area": BARKING, "component": "imd"}
     rows = client.get("/api/v1/observations", query_string=query).get_json()["observations"]
