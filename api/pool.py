@@ -69,8 +69,8 @@ class Answer:
 
 @functools.lru_cache(maxsize=256)
 def _checked(text: str, known_graphs: tuple[str, ...], max_query_chars: int) -> CheckedQuery:
-    """The check parses the query with rdflib (about 1 ms, as long as the query itself often); clients
-    such as dashboards send the same queries again and again. Refusals are not cached."""
+    """The check parses the query with rdflib: about 1 ms, often as long as answering it. Clients such
+    as dashboards send the same queries again and again. Refusals are not cached."""
     return check_query(text, set(known_graphs), max_query_chars)
 
 
