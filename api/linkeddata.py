@@ -187,8 +187,7 @@ def area(code: str):
     for name, release in sorted(tables.releases().items()):  # a hub's harvested releases too
         if release.get("level") != level:
             continue
-        rows = tables.dataset(name).table
-        rows = rows[rows["area"] == code]
+        rows = tables.dataset(name).rows_of([code])
         if rows.empty:
             continue
         iris = {minter.measure(m) for m in release["measures"]}

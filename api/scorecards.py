@@ -94,7 +94,7 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
     """The scorecard of one dataset for one area, or None when the dataset has no value for it."""
     found = tables.dataset(name)
     release = found.release
-    rows = found.table[found.table["area"] == code]
+    rows = found.rows_of([code])
     chosen = headline(release, minter)
     if rows.empty or chosen is None:
         return None
@@ -228,7 +228,7 @@ def _previous(name: str, release: dict, tables, code: str) -> dict[str, dict] | 
     edition, other = max(earlier)
     found = tables.dataset(other)
     chosen = headline(found.release, Minter.of(current_app.config["LOCALINDEX_SETTINGS"]))
-    rows = found.table[found.table["area"] == code]
+    rows = found.rows_of([code])
     result = {}
     for component, part in rows.groupby("component", observed=True):
         part = part.set_index("measure")
