@@ -3,8 +3,10 @@ var/, at 1, 16 and 64 connections: a REST observation lookup (rotating over 1,00
 aggregate to districts, and a SPARQL query for every observation of one LSOA. Peer in the same run:
 rdflib-endpoint (in its own virtual environment) serving the 100k-observation slice of imd-lsoa/2019
 that bench/sparql.py uses (all 10 M triples do not fit rdflib in reasonable time and memory), asked
-the same SPARQL query for an LSOA in the slice. Prints requests/s, p50, p99, errors, the load average
-at the start and end of each run, and localindex ÷ rdflib-endpoint requests/s.
+the same SPARQL query for an LSOA in the slice. The SPARQL query is measured twice on localindex: as
+configured (one client holds at most query_workers_per_client workers) and with every worker open
+to the one client wrk is. Prints requests/s, p50, p99, errors, the load average at the start and end
+of each run, and localindex ÷ rdflib-endpoint requests/s.
 Usage: python bench/serve.py [--var DIR] [--seconds 30]   (run `make build` first)"""
 
 from __future__ import annotations
