@@ -17,7 +17,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import urllib.parse
 import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
@@ -31,17 +30,12 @@ from publisher.paths import DATA_DIR  # noqa: E402
 from publisher.store import current_snapshot  # noqa: E402
 from tests.conftest import start_server  # noqa: E402
 from tests.processes import free_port, stop, wait_until_listening  # noqa: E402
-from tests.wrk import require_wrk, run_wrk  # noqa: E402
+from tests.wrk import AREA, area_query_path, require_wrk, run_wrk  # noqa: E402
 
 CONNECTIONS = (1, 16, 64)
 WARM_UP_S = 3
-LSOA = "E01000027"  # Barking and Dagenham 001A, inside the slice (the first 2,500 LSOA codes)
 ROTATED_LSOAS = 1_000
 JSON, SPARQL_JSON = "application/json", "application/sparql-results+json"
-AREA_QUERY = """PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
-SELECT ?obs ?p ?o WHERE {{
-  ?obs sdmx-dimension:refArea <http://statistics.data.gov.uk/id/statistical-geography/{area}> ; ?p ?o
-}}"""
 
 
 def rotated_lsoas() -> list[str]:
@@ -50,13 +44,6 @@ def rotated_lsoas() -> list[str]:
         header = handle.readline().strip().split(",")
         codes = sorted(line.split(",")[header.index("lsoa")] for line in handle)
     return codes[:: len(codes) // ROTATED_LSOAS][:ROTATED_LSOAS]
-
-
-def sparql_path(path: str, graph: str = "") -> str:
-    """The area query; localindex is given the imd-lsoa/2019 release's graph as its default graph, so that
-    both servers answer the same rows (without it localindex also answers the 2015 edition's)."""
-    parameters = {"query": AREA_QUERY.format(area=LSOA)} | ({"default-graph-uri": graph} if graph else {})
-    return f"{path}?{urllib.parse.urlencode(parameters)}"
 
 
 def rows(base: str, path: str, accept: str) -> int:
@@ -130,8 +117,8 @@ def targets(graph: str) -> dict[str, tuple[list[str], str]]:
     return {
         f"(a) REST observation lookup, rotating over {len(lookups):,} LSOAs": (lookups, JSON),
         "(b) REST aggregate to 317 districts": ([aggregate], JSON),
-        f"(c) SPARQL all observations of {LSOA}, localindex": (
-            [sparql_path("/sparql", graph)],
+        f"(c) SPARQL all observations of {AREA}, localindex": (
+            [area_query_path("/sparql", graph)],
             SPARQL_JSON,
         ),
     }
@@ -170,7 +157,9 @@ def main() -> None:
         )
         print(f"wrk: {args.seconds} s per run, threads = min(connections, 2)\n")
         base = server.url.rstrip("/")
-        ours_query, peer_query = sparql_path("/sparql", release["graph"]), sparql_path("/")
+        # localindex is given the 2019 release as its default graph, so that both answer the same rows
+        # (without it localindex also answers the 2015 edition's); AREA is inside the peer's slice
+        ours_query, peer_query = area_query_path("/sparql", release["graph"]), area_query_path("/")
         answered = rows(base, ours_query, SPARQL_JSON), rows(peer.url, peer_query, SPARQL_JSON)
         if answered[0] != answered[1]:
             sys.exit(

@@ -18,15 +18,13 @@ from pathlib import Path
 
 from publisher.config import Settings, load_settings
 from tests.conftest import Server, start_server
-from tests.wrk import require_wrk, run_wrk
+from tests.wrk import AREA, area_query_path, require_wrk, run_wrk
 
 WARM_UP_S = 10
 PATHS = (
-    "/api/v1/observations?dataset=imd-lsoa/2019&area={lsoa}&component=imd",
+    f"/api/v1/observations?dataset=imd-lsoa/2019&area={AREA}&component=imd",
     "/api/v1/aggregate?dataset=imd-lsoa/2019&level=lad&component=imd&measure=average-score",
-    "/sparql?query=SELECT%20%3Fo%20%3Fv%20WHERE%20%7B%20%3Fo%20%3Chttp%3A%2F%2Fpurl.org%2Flinked-data%2F"
-    "sdmx%2F2009%2Fdimension%23refArea%3E%20%3Chttp%3A%2F%2Fstatistics.data.gov.uk%2Fid%2F"
-    "statistical-geography%2F{lsoa}%3E%20%3B%20%3Fp%20%3Fv%20%7D",
+    area_query_path(),
 )
 
 
@@ -66,9 +64,9 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def soak(server: Server, seconds: int, lsoa: str) -> SoakResult:
+def soak(server: Server, seconds: int) -> SoakResult:
     require_wrk()
-    paths = [p.format(lsoa=lsoa) for p in PATHS]
+    paths = list(PATHS)
     with tempfile.TemporaryDirectory() as scratch:
         base = server.url.rstrip("/")
         run_wrk(base, paths, "application/json", 32, WARM_UP_S, Path(scratch))  # caches filled, workers up
@@ -81,14 +79,13 @@ def soak(server: Server, seconds: int, lsoa: str) -> SoakResult:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=600)
-    parser.add_argument("--lsoa", default="E01000027")
     arguments = parser.parse_args()
     settings: Settings = load_settings()
     with tempfile.TemporaryDirectory() as scratch:
         server = start_server(Path(scratch), settings)
         try:
             time.sleep(1)
-            result = soak(server, arguments.seconds, arguments.lsoa)
+            result = soak(server, arguments.seconds)
         finally:
             server.stop()
     print(result.report())

@@ -1,11 +1,12 @@
-"""`wrk` (Debian) against a server, rotating over a list of request paths: used by the soak
-(tests/soak.py) and the serving benchmark (bench/serve.py)."""
+"""`wrk` (Debian) against a server, rotating over a list of request paths, and the SPARQL request both
+its users send: the soak (tests/soak.py) and the serving benchmark (bench/serve.py)."""
 
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,8 @@ request = function()
   return wrk.format("GET", paths[(counter %% #paths) + 1], {["Accept"] = "%s"})
 end
 """
+AREA = "E01000027"  # the LSOA of area-observations.rq
+AREA_QUERY = Path(__file__).with_name("area-observations.rq").read_text()
 MILLISECONDS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
@@ -27,6 +30,12 @@ class WrkRun:
     p50_ms: float
     p99_ms: float
     errors: int  # socket errors (connect, read, write, timeout) and responses >= 400
+
+
+def area_query_path(path: str = "/sparql", graph: str = "") -> str:
+    """GET ``path`` with the area query, over ``graph`` as the default graph when one is given."""
+    parameters = {"query": AREA_QUERY} | ({"default-graph-uri": graph} if graph else {})
+    return f"{path}?{urllib.parse.urlencode(parameters)}"
 
 
 def require_wrk() -> None:
