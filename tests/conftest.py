@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import http.client
 import subprocess
 import sys
@@ -10,12 +11,14 @@ import urllib.parse
 from pathlib import Path
 
 import pandas as pd
+import pyoxigraph as ox
 import pytest
 
 from publisher.build import build_all
 from publisher.config import Settings, load_settings
 from publisher.datasets import all_datasets, select
 from publisher.paths import DATA_DIR
+from publisher.store import current_snapshot
 from publisher.submission.ingest import ingest
 from tests.processes import free_port, stop, wait_until_listening
 from tests.virtuoso import Virtuoso, require_virtuoso
@@ -131,6 +134,19 @@ def ask(server: Server, query: str, source: str, accept: str = "text/csv") -> tu
         return response.status, response.read().decode()
     finally:
         connection.close()
+
+
+def assert_whole(settings: Settings) -> None:
+    """Every graph the current manifest names is in its snapshot with exactly its release file's triples."""
+    snapshot = current_snapshot(settings)
+    store = ox.Store.read_only(str(snapshot.path))
+    held = {g.value for g in store.named_graphs()}
+    assert set(snapshot.graphs) <= held, set(snapshot.graphs) - held
+    for name, release in snapshot.releases.items():
+        with gzip.open(f"{release['dir']}/{release['stem']}.nt.gz", "rb") as handle:
+            expected = sum(1 for line in handle if line.strip())
+        graph = ox.NamedNode(release["graph"])
+        assert sum(1 for _ in store.quads_for_pattern(None, None, None, graph)) == expected, name
 
 
 STORE_FIELDS = (

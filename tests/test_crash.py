@@ -4,7 +4,6 @@ cleanly for the next publication (make hardening; CI runs it after make test).""
 
 from __future__ import annotations
 
-import gzip
 import json
 import random
 import signal
@@ -14,13 +13,11 @@ import time
 import urllib.parse
 import urllib.request
 
-import pyoxigraph as ox
 import pytest
 
 from publisher.config import Settings
-from publisher.store import current_snapshot
 from publisher.submission.ingest import ingest
-from tests.conftest import settings_file, start_server
+from tests.conftest import assert_whole, settings_file, start_server
 from tests.submissions.helpers import copy_sample, edit_rows
 
 pytestmark = pytest.mark.hardening
@@ -55,19 +52,6 @@ def served_value(server) -> float:
     with urllib.request.urlopen(request, timeout=60) as response:
         [row] = json.load(response)["results"]["bindings"]
     return round(float(row["value"]["value"]), 6)
-
-
-def assert_whole(settings: Settings) -> None:
-    """Every graph the current manifest names is in its snapshot with exactly its release file's triples."""
-    snapshot = current_snapshot(settings)
-    store = ox.Store.read_only(str(snapshot.path))
-    held = {g.value for g in store.named_graphs()}
-    assert set(snapshot.graphs) <= held, set(snapshot.graphs) - held
-    for name, release in snapshot.releases.items():
-        with gzip.open(f"{release['dir']}/{release['stem']}.nt.gz", "rb") as handle:
-            expected = sum(1 for line in handle if line.strip())
-        graph = ox.NamedNode(release["graph"])
-        assert sum(1 for _ in store.quads_for_pattern(None, None, None, graph)) == expected, name
 
 
 def test_kill_9_at_random_points_never_shows_a_partial_release(tmp_path):

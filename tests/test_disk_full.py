@@ -15,8 +15,7 @@ from publisher.config import Settings
 from publisher.paths import DATA_DIR
 from publisher.store import current_snapshot
 from publisher.submission.ingest import ingest
-from tests.conftest import settings_file
-from tests.test_crash import assert_whole
+from tests.conftest import assert_whole, settings_file
 
 SAMPLES = DATA_DIR / "submissions"
 
