@@ -34,7 +34,7 @@ from publisher.build import build_all  # noqa: E402
 from publisher.config import Settings  # noqa: E402
 from publisher.csvw import write_csvw  # noqa: E402
 from publisher.cube import CubeShape, observation_ntriples  # noqa: E402
-from publisher.datasets import all_datasets, select  # noqa: E402
+from publisher.datasets import DatasetSpec, all_datasets, select  # noqa: E402
 from publisher.indices import builder  # noqa: E402
 from publisher.paths import DATA_DIR  # noqa: E402
 from publisher.store import Registry  # noqa: E402
@@ -123,7 +123,7 @@ def ceiling(releases: dict) -> float:
 class LsoaEdition:
     """imd-lsoa/2019 as the build makes it: its tidy table and what turns it into RDF and CSVW."""
 
-    spec: object
+    spec: DatasetSpec
     minter: Minter
     table: pd.DataFrame
     shape: CubeShape
