@@ -56,6 +56,12 @@ def write_csvw(
     return [*written, metadata_path]
 
 
+def measure_columns(measures: list[str], varying_units: list[str]) -> list[str]:
+    """The CSV's columns after the dimensions, in the order the metadata lists them: each measure,
+    followed by its unit where the unit varies (CSVW readers match columns by position)."""
+    return [c for m in measures for c in ([m, f"{m}_unit"] if m in varying_units else [m])]
+
+
 def _wide(lexical: pd.DataFrame, measures: list[str], varying_units: list[str]) -> pd.DataFrame:
     keys = lexical[DIMENSION_COLUMNS].astype(str)
     frame = keys.assign(measure=lexical["measure"].astype(str), value=lexical["value"], unit=lexical["unit"])
@@ -66,7 +72,8 @@ def _wide(lexical: pd.DataFrame, measures: list[str], varying_units: list[str]) 
     order = {c: i for i, c in enumerate(pd.unique(lexical["component"].astype(str)))}
     wide = values.reset_index()
     wide["_order"] = wide["component"].map(order)
-    return wide.sort_values(["area", "period", "_order"]).drop(columns="_order")
+    wide = wide.sort_values(["area", "period", "_order"])
+    return wide[[*DIMENSION_COLUMNS, *measure_columns(measures, varying_units)]]
 
 
 def _observation_template(shape: CubeShape, measure: str) -> str:

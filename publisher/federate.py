@@ -31,6 +31,7 @@ from .build import publish_snapshot
 from .catalog import VOID, catalog_shapes
 from .config import Settings
 from .datasets import DatasetSpec
+from .gate import check_shacl, constants, generic_shapes, run_checks
 from .geography import ENTITIES, VINTAGES, Geography
 from .hub import HubConfig, Member
 from .metadata import DCAT, QB
@@ -38,7 +39,6 @@ from .paths import DATA_DIR
 from .release import build_release, ensure_vocabulary, vocabulary_graph_content
 from .store import Registry, build_lock, open_writable
 from .uris import Minter
-from .validate import check_constants, check_shacl, generic_shapes, run_sparql_checks
 
 HARVEST_GRAPH = "urn:localindex:harvest"
 OBSERVATIONS = Path(__file__).resolve().parent / "queries" / "observations.rq"
@@ -191,14 +191,14 @@ def check_staged(
     ]  # fmt: skip
     if missing:
         return problems + [f"the metadata lacks {', '.join(missing)}"]
-    constants = check_constants(
+    bound = constants(
         offered.dataset,
         int(value(minter.ontology("rankingUniverse"))),
         value(minter.ontology("areaList")),
         value(minter.ontology("areaCodePattern")),
         dimension,
     )
-    _, findings = run_sparql_checks(store, [HARVEST_GRAPH, minter.vocabulary_graph], constants, minter.defs)
+    _, findings = run_checks(store, [HARVEST_GRAPH, minter.vocabulary_graph], bound, minter.defs)
     problems += [f"{f.rule}: {f.message} ({f.count} found, e.g. {', '.join(f.focus[:2])})" for f in findings]
     return problems
 

@@ -17,7 +17,7 @@ from api import create_app
 from publisher.catalog import catalog_shapes
 from publisher.store import current_snapshot, open_reader
 from publisher.uris import Minter
-from publisher.validate import check_shacl
+from publisher.gate import check_shacl
 
 RDF_TYPES = {
     "ttl": "text/turtle",

@@ -1,0 +1,186 @@
+"""The RDF layers of the gate over a release file: one linear pass, then the small remainder.
+
+1. Every observation, by the linear pass (publisher/gate/observations.py).
+2. The structure, metadata and code lists (every non-observation triple, a few hundred thousand at
+   most) in a small in-memory store with the vocabulary: the structure checks of shapes/checks/
+   (`# scope: structure`), the code lists the observations' values must come from, and whether the
+   structure is the one the dataset definition describes.
+3. pyshacl on the structure, metadata, code lists and the observations of a deterministic sample of
+   areas (or every observation with ``full``).
+4. The CSVW, read by position, generates exactly the observation triples (publisher/gate/csvw_match.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pyoxigraph as ox
+from rdflib import Graph
+
+from .. import uris
+from ..cube import CubeShape
+from ..datasets import DatasetSpec
+from ..paths import SHAPES_DIR
+from ..uris import Minter
+from ..vocab import vocabulary_ntriples
+from . import csvw_match, ntriples, observations, sparql_checks
+from .observations import Expected, ObservationPass
+from .report import Finding, Report
+from .shacl import SH, check_shacl, dataset_shacl_shapes
+
+RELEASE_GRAPH = "urn:localindex:release"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+
+def expected_of(spec: DatasetSpec, shape: CubeShape, minter: Minter) -> Expected:
+    return Expected(
+        dataset=shape.dataset,
+        obs_prefix=shape.obs_prefix,
+        component_dimension=shape.component_dimension,
+        measures=dict(shape.measures),
+        datatypes=dict(shape.datatypes),
+        rank_measures=shape.rank_measures,
+        universe=int(spec.ranking_universe),
+        bounds=dict(shape.bounds),
+        score_bounds={
+            c.uri: (c.score_minimum, c.score_maximum)
+            for c in shape.concepts
+            if (c.score_minimum, c.score_maximum) != (None, None)
+        },
+        concepts={c.uri: c.notation for c in shape.concepts},
+        area_pattern="^" + spec.area_code_pattern.strip("^$") + "$",
+        withheld=frozenset(minter.concept("obs-status", s) for s in ("missing", "suppressed")),
+    )
+
+
+@dataclass
+class RdfCheck:
+    """What the RDF layers found, and what was read on the way."""
+
+    observations: int
+    triples: int
+    area_codes: set[str]  # of the release's area list
+
+
+def check_release_rdf(
+    report: Report,
+    ntriples_path: Path,
+    csvw_metadata: Path,
+    spec: DatasetSpec,
+    shape: CubeShape,
+    minter: Minter,
+    sample_areas: list[str] | None,
+    step: Callable[[str], None] = lambda _: None,
+) -> RdfCheck:
+    """Run the RDF layers on ``ntriples_path`` (``sample_areas`` None: SHACL on everything)."""
+    expected = expected_of(spec, shape, minter)
+    linear = ObservationPass(
+        expected,
+        sample_areas=frozenset(sample_areas) if sample_areas is not None else None,
+        keep_all=sample_areas is None,
+    )
+    problems: list[ntriples.SyntaxProblem] = []
+    rdf_digest, triples = (0, 0, 0), 0
+    for first_line, block in ntriples.blocks(ntriples_path):
+        frame = ntriples.triples(block, first_line, problems)
+        triples += frame.height
+        rdf_digest = ntriples.add_digests(rdf_digest, ntriples.digest(linear.feed(frame)))
+    rdf_digest = ntriples.add_digests(rdf_digest, ntriples.digest(linear.finish()))
+    if problems:
+        focus = [f"line {p.line}: {p.reason}" for p in problems]
+        report.extend(
+            "rdf", ["LI-syntax"], [Finding("rdf", "LI-syntax", "the file is N-Triples", focus, len(focus))]
+        )
+    step(f"linear RDF checks: {linear.observation_count:,} observations in {triples:,} triples")
+
+    small = _small_store(linear.other, minter)
+    members, structure_findings = _code_lists(small, shape, expected)
+    linear.check_codes(members, shape.area_list)
+    report.extend("rdf", observations.RULES, list(linear.findings.values()))
+    rules, findings = sparql_checks.run(
+        small, [RELEASE_GRAPH, minter.vocabulary_graph], shape, spec, minter, "structure"
+    )
+    report.extend("structure", [*rules, "LI-structure"], findings + structure_findings)
+    step("structure checks")
+
+    shapes = dataset_shacl_shapes(spec, shape, minter)
+    shacl_rules = sorted({str(m).split(":")[0] for m in shapes.objects(None, SH.message)})
+    data = _shacl_data(small, linear.sample, minter, sample_areas)
+    report.extend("shacl", shacl_rules, check_shacl(data, shapes))
+    step(f"SHACL on {'every observation' if sample_areas is None else f'{len(sample_areas)} sample areas'}")
+
+    report.extend("csvw", ["LI-csvw"], csvw_match.compare(csvw_metadata, rdf_digest))
+    step("CSVW read by position against the RDF")
+    prefix = f"<{uris.GEOGRAPHY}"
+    codes = {a[len(prefix) : -1] for a in members["area"] if a.startswith(prefix)}
+    return RdfCheck(linear.observation_count, triples, codes)
+
+
+def _small_store(frames: list[pl.DataFrame], minter: Minter) -> ox.Store:
+    store = ox.Store()
+    store.load(
+        vocabulary_ntriples(minter.defs),
+        format=ox.RdfFormat.N_TRIPLES,
+        to_graph=ox.NamedNode(minter.vocabulary_graph),
+    )
+    if frames:
+        text = pl.concat(frames).select(ntriples.line_text().alias("line"))["line"].str.join("\n").item()
+        store.load(text.encode() + b"\n", format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(RELEASE_GRAPH))
+    return store
+
+
+def _code_lists(
+    store: ox.Store, shape: CubeShape, expected: Expected
+) -> tuple[dict[str, set[str]], list[Finding]]:
+    """Allowed values per coded column, from the structure the release states and the vocabulary;
+    and whether that structure is the one its dataset definition describes."""
+    union = {"use_default_graph_as_union": True}
+    columns = {shape.component_dimension: "component", uris.UNIT_MEASURE: "unit", uris.OBS_STATUS: "status"}
+    members: dict[str, set[str]] = {}
+    query = f"""SELECT ?property ?code WHERE {{
+      <{shape.dataset}> <{uris.QB}structure>/<{uris.QB}component>/<{uris.QB}componentProperty> ?property .
+      ?property <{uris.QB}codeList> ?list .
+      {{ ?code <{SKOS}inScheme> ?list }} UNION {{ ?list <{SKOS}member> ?code }} }}"""
+    for solution in store.query(query, **union):
+        column = columns.get(solution["property"].value)
+        if column:
+            members.setdefault(column, set()).add(str(solution["code"]))
+    areas = store.query(f"SELECT ?a WHERE {{ <{shape.area_list}> <{SKOS}member> ?a }}", **union)
+    members["area"] = {str(s["a"]) for s in areas}
+    declared = store.query(
+        f"SELECT ?m WHERE {{ <{shape.dataset}> <{uris.QB}structure>/<{uris.QB}component>/<{uris.QB}measure> ?m }}",
+        **union,
+    )
+    stated = {s["m"].value for s in declared}
+    findings = []
+    if stated != set(expected.measures.values()):
+        focus = [
+            f"{shape.dataset}: structure measures {sorted(stated)}, definition {sorted(expected.measures.values())}"
+        ]
+        findings.append(
+            Finding(
+                "structure",
+                "LI-structure",
+                "the release states the structure its definition describes",
+                focus,
+                1,
+            )
+        )
+    return members, findings
+
+
+def _shacl_data(
+    store: ox.Store, sample: list[pl.DataFrame], minter: Minter, sample_areas: list[str] | None
+) -> Graph:
+    """The structure, metadata and code lists (shapes/shacl-sample.rq) and the sampled observations."""
+    query = (SHAPES_DIR / "shacl-metadata.rq").read_text()
+    triples = store.query(query, use_default_graph_as_union=True)
+    data = Graph()
+    data.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    if sample:
+        lines = pl.concat(sample).select(ntriples.line_text().alias("line"))["line"].str.join("\n").item()
+        data.parse(data=lines, format="nt")
+    return data
