@@ -13,7 +13,7 @@ from .cube import CubeShape
 from .datasets import DatasetSpec
 from .gate import TABLE_RULES, Report, check_release_rdf, check_table
 from .metadata import QB
-from .release import sample_areas
+from .release import sample_points
 from .uris import Minter
 
 
@@ -31,10 +31,10 @@ def validate_release(
     shape = CubeShape.of(spec, minter, component_dimension, revision, vocabulary=metadata)
     csvw_metadata = directory / f"{stem}.csv-metadata.json"
     table = read_csvw_table(csvw_metadata)
-    areas = None if full else sample_areas(list(table["area"].unique()), settings.shacl_sample_areas)
-    checked = check_release_rdf(
-        report, directory / f"{stem}.nt.gz", csvw_metadata, spec, shape, minter, areas
-    )
+    components = [c.notation for c in shape.concepts if c.notation in set(table["component"])]
+    points = None if full else sample_points(table["area"].unique(), components, settings.shacl_sample_points)
+    rdf = directory / f"{stem}.nt.gz"
+    checked = check_release_rdf(report, rdf, csvw_metadata, spec, shape, minter, points)
     report.extend("tabular", TABLE_RULES, check_table(table, spec, shape, minter, checked.area_codes))
     return report
 

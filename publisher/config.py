@@ -40,7 +40,7 @@ class Settings:
     max_query_chars: int = 100_000
     query_memory_mb: int = 4096
     query_result_max_bytes: int = 100_000_000
-    shacl_sample_areas: int = 25
+    shacl_sample_points: int = 12
     # Submissions (localindex ingest): counts of people or households from 1 to this minus one are
     # withheld, with the cells that would reveal them.
     suppression_threshold: int = 10

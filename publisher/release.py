@@ -217,9 +217,10 @@ def build_release(
     clock.step(f"RDF written: {triples:,} triples")
 
     graph = minter.graph(spec.series, spec.edition, key)
-    areas = None if full_shacl else sample_areas(list(area_codes), settings.shacl_sample_areas)
+    components = [c.notation for c in shape.concepts if c.notation in set(table["component"].astype(str))]
+    points = None if full_shacl else sample_points(area_codes, components, settings.shacl_sample_points)
     check_release_rdf(
-        report, staging / f"{stem}.nt.gz", csvw_files[-1], spec, shape, minter, areas, clock.step
+        report, staging / f"{stem}.nt.gz", csvw_files[-1], spec, shape, minter, points, clock.step
     )
     release_dir = settings.releases_dir / spec.series / spec.edition / key[:16]
     record = {
@@ -311,13 +312,13 @@ def _history(current: dict | None, revision: Revision, dataset: str, started: da
     return [*history, {**replaced, "replaced_by": dataset, "replaced": started.date().isoformat()}]
 
 
-def sample_areas(area_codes: list[str], size: int) -> list[str]:
-    """A deterministic, evenly spread sample of areas (whole dimension points are checked)."""
+def sample_points(area_codes, components: list[str], size: int) -> list[tuple[str, str]]:
+    """A deterministic sample of whole dimension points (area, component), spread evenly over the
+    sorted areas and taking each component in turn, for the SHACL layer."""
     ordered = sorted(area_codes)
-    if len(ordered) <= size:
-        return ordered
-    step = len(ordered) / size
-    return [ordered[int(i * step)] for i in range(size)]
+    count = min(size, len(ordered) * len(components))
+    step = len(ordered) / count if count else 1
+    return [(ordered[int(i * step) % len(ordered)], components[i % len(components)]) for i in range(count)]
 
 
 def _failed(spec: DatasetSpec, report: Report, clock: StepClock) -> Outcome:

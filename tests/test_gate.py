@@ -8,12 +8,16 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from publisher.checkrelease import validate_release
-from publisher.datasets import load_datasets
+from publisher.datasets import load_datasets, select
+from publisher.gate import constants, run_checks
 from publisher.indices import imd
 from publisher.store import current_snapshot
+from publisher.uris import Minter
+from publisher.vocab import vocabulary_ntriples
 from tests.conftest import build_quietly, fixture_areas
 
 QB = "http://purl.org/linked-data/cube#"
@@ -53,7 +57,16 @@ def duplicated_observation(lines):
 
 
 def two_measures(lines):
-    return lines + [f'{_obs("imd", "rank")} <{BASE}def/measure/score> "12.5"^^<{XSD}decimal> .']
+    """A second measure value written among the observation's own triples."""
+    extra = f'{_obs("imd", "rank")} <{BASE}def/measure/score> "12.5"^^<{XSD}decimal> .'
+    at = max(i for i, x in enumerate(lines) if x.startswith(_obs("imd", "rank") + " "))
+    return [*lines[: at + 1], extra, *lines[at + 1 :]]
+
+
+def scattered_observation(lines):
+    """One triple of an observation moved to the end of the file."""
+    moved = next(x for x in lines if x.startswith(_obs("imd", "rank") + " ") and REF_AREA in x)
+    return [x for x in lines if x != moved] + [moved]
 
 
 def unknown_area(lines):
@@ -91,22 +104,52 @@ def structure_without_measure(lines):
     ]
 
 
+def rank_changed_in_the_rdf_only(lines):
+    """A value still in range, so that only the comparison with the CSVW can tell."""
+    prefix = f"{_obs('imd', 'rank')} <{BASE}def/measure/rank> "
+    return [prefix + f'"{_rank_plus_one(x)}"^^<{XSD}integer> .' if x.startswith(prefix) else x for x in lines]
+
+
+def _rank_plus_one(line: str) -> int:
+    return int(line.rsplit('"^^', 1)[0].rsplit('"', 1)[1]) + 1
+
+
+def not_ntriples(lines):
+    return [
+        *lines[:5],
+        "<http://127.0.0.1:8080/x> <http://127.0.0.1:8080/y> this is not a term .",
+        *lines[5:],
+    ]
+
+
 FAULTS = [
-    # (name, change, rule, offending resource, layers that must catch it)
-    ("missing refArea", missing_ref_area, "IC-11", _obs("imd", "rank"), {"sparql", "shacl"}),
+    # (name, change, rule, offending resource, layers of `validate DIR` that must catch it); "sparql" is
+    # the W3C-style whole-graph queries of shapes/checks/, run here as a cross-check of the linear pass.
+    ("missing refArea", missing_ref_area, "IC-11", _obs("imd", "rank"), {"rdf", "sparql", "shacl"}),
+    ("duplicated observation", duplicated_observation, "IC-12", _obs("imd", "rank"), {"rdf"}),
     ("duplicated observation", duplicated_observation, "IC-12", "rank-again", {"sparql"}),
-    ("two measures on one observation", two_measures, "IC-16", _obs("imd", "rank"), {"sparql", "shacl"}),
-    ("unknown area code", unknown_area, "LI-area-known", _obs("imd", "rank"), {"sparql"}),
-    ("rank 0", _value("rank", "0"), "LI-range", _obs("imd", "rank"), {"sparql", "shacl"}),
-    ("decile 11", _value("decile", "11"), "LI-range", _obs("imd", "decile"), {"sparql", "shacl"}),
-    ("observation without dataset", no_dataset, "IC-1", _obs("imd", "rank"), {"sparql", "shacl"}),
+    ("duplicate's IRI", duplicated_observation, "LI-observation-iri", "rank-again", {"rdf"}),
+    (
+        "two measures on one observation",
+        two_measures,
+        "IC-16",
+        _obs("imd", "rank"),
+        {"rdf", "sparql", "shacl"},
+    ),
+    ("unknown area code", unknown_area, "LI-area-known", _obs("imd", "rank"), {"rdf", "sparql"}),
+    ("rank 0", _value("rank", "0"), "LI-range", _obs("imd", "rank"), {"rdf", "sparql", "shacl"}),
+    ("decile 11", _value("decile", "11"), "LI-range", _obs("imd", "decile"), {"rdf", "sparql", "shacl"}),
+    ("observation without dataset", no_dataset, "IC-1", _obs("imd", "rank"), {"rdf", "sparql", "shacl"}),
     (
         "structure without a measure",
         structure_without_measure,
         "IC-3",
         "/data/imd-lsoa/2019/structure",
-        {"sparql", "shacl"},
+        {"structure", "sparql", "shacl"},
     ),
+    ("scattered observation", scattered_observation, "LI-grouped", _obs("imd", "rank"), {"rdf"}),
+    ("RDF changed, CSV not", rank_changed_in_the_rdf_only, "LI-csvw", "imd-lsoa-2019.csv", {"csvw"}),
+    ("a line that is not N-Triples", not_ntriples, "LI-syntax", "line 6", {"rdf"}),
 ]
 
 
@@ -120,7 +163,33 @@ def test_the_published_fixture_release_is_valid(valid_release, small_settings):
         valid_release, load_datasets(small_settings.datasets_file), small_settings, full=True
     )
     assert report.ok, report.render()
-    assert {"tabular: IC-12", "shacl: IC-11", "sparql: IC-17"} <= set(report.checked)
+    assert {"tabular: IC-12", "shacl: IC-11", "rdf: IC-17", "structure: IC-3", "csvw: LI-csvw"} <= set(
+        report.checked
+    )
+    assert not _sparql_cross_check(valid_release, small_settings)
+
+
+def _sparql_cross_check(directory: Path, settings) -> list:
+    """Every check of shapes/checks/ over the whole release staged in memory (small fixtures only)."""
+    store = ox.Store()
+    graph = "urn:test:release"
+    minter = Minter.of(settings)
+    with gzip.open(directory / "imd-lsoa-2019.nt.gz", "rb") as handle:
+        store.load(handle, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph), lenient=True)
+    store.load(
+        vocabulary_ntriples(minter.defs),
+        format=ox.RdfFormat.N_TRIPLES,
+        to_graph=ox.NamedNode(minter.vocabulary_graph),
+    )
+    spec = select(load_datasets(settings.datasets_file), ["imd-lsoa/2019"])[0]
+    bound = constants(
+        minter.dataset(spec.series, spec.edition),
+        spec.ranking_universe,
+        minter.area_list(spec.series, spec.edition),
+        spec.area_code_pattern,
+        minter.dimension("imd-domain"),
+    )
+    return run_checks(store, [graph, minter.vocabulary_graph], bound, minter.defs)[1]
 
 
 @pytest.mark.parametrize(("name", "change", "rule", "focus", "layers"), FAULTS, ids=[f[0] for f in FAULTS])
@@ -128,12 +197,13 @@ def test_injected_fault_is_caught(name, change, rule, focus, layers, valid_relea
     broken = tmp_path / "release"
     shutil.copytree(valid_release, broken)
     _rewrite(broken, change)
-    report = validate_release(broken, load_datasets(small_settings.datasets_file), small_settings, full=True)
+    report = validate_release(broken, load_datasets(small_settings.datasets_file), small_settings)
     print(report.render())
     assert not report.ok
-    found = {
-        f.layer for f in report.findings if f.rule == rule and any(focus.strip("<>") in x for x in f.focus)
-    }
+    findings = report.findings
+    if "sparql" in layers and rule != "LI-syntax":
+        findings = findings + _sparql_cross_check(broken, small_settings)
+    found = {f.layer for f in findings if f.rule == rule and any(focus.strip("<>") in x for x in f.focus)}
     assert layers <= found, (
         f"{name}: {rule} on {focus} expected from {layers}, got {found}\n{report.render()}"
     )

@@ -15,9 +15,9 @@ from rdflib.namespace import DCTERMS, PROV
 
 from api import create_app
 from publisher.catalog import catalog_shapes
+from publisher.gate import check_shacl
 from publisher.store import current_snapshot, open_reader
 from publisher.uris import Minter
-from publisher.gate import check_shacl
 
 RDF_TYPES = {
     "ttl": "text/turtle",

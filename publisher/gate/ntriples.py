@@ -64,10 +64,14 @@ def triples(block: bytes, first_line: int, problems: list[SyntaxProblem]) -> pl.
         ).with_row_index("row")
     except pl.exceptions.PolarsError:  # a NUL byte or invalid UTF-8: let the parser say where
         return _parse_slowly(block.decode("utf-8", "replace").split("\n"), first_line, problems)
-    split = lines.with_columns(pl.col("line").str.extract_groups(CANONICAL).alias("t")).unnest("t")
-    split = split.rename({"1": "s", "2": "p", "3": "o"})
-    fast = split.filter(pl.col("s").is_not_null()).select(TRIPLE_COLUMNS)
-    odd = split.filter(pl.col("s").is_null() & pl.col("line").is_not_null())
+    canonical = pl.col("line").str.contains(CANONICAL)
+    fast = lines.filter(canonical).select(pl.col("line").str.splitn(" ", 3).alias("t")).unnest("t")
+    fast = fast.select(
+        pl.col("field_0").alias("s"),
+        pl.col("field_1").alias("p"),
+        pl.col("field_2").str.strip_suffix(" .").alias("o"),
+    )
+    odd = lines.filter(~canonical & pl.col("line").is_not_null())
     if odd.height == 0:
         return fast
     slow = _parse_slowly(odd["line"].to_list(), first_line, problems, odd["row"].to_list())
@@ -89,16 +93,16 @@ def _parse_slowly(
 
 
 def line_text() -> pl.Expr:
-    """The canonical N-Triples line of a triple row (what the digest hashes)."""
+    """The canonical N-Triples line of a triple row."""
     return pl.concat_str([pl.col("s"), pl.col("p"), pl.col("o")], separator=" ") + pl.lit(" .")
 
 
 def digest(frame: pl.DataFrame) -> tuple[int, int, int]:
-    """An order-independent digest of a multiset of triples: (count, Σ low halves, Σ high halves) of a
-    64-bit hash of each canonical line; sums of 32-bit halves cannot overflow."""
+    """An order-independent digest of a multiset of triples (terms in N-Triples syntax): (count,
+    Σ low halves, Σ high halves) of a 64-bit hash of each triple; 32-bit halves cannot overflow."""
     if frame.height == 0:
         return (0, 0, 0)
-    h = line_text().hash(seed=0)
+    h = pl.struct("s", "p", "o").hash(seed=0)
     sums = frame.select((h & 0xFFFFFFFF).sum().alias("low"), h.floordiv(1 << 32).sum().alias("high")).row(0)
     return (frame.height, int(sums[0]), int(sums[1]))
 

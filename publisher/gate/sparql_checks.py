@@ -70,8 +70,10 @@ def run_checks(
     bound: dict[str, str],
     definitions: str,
     scopes: tuple[str, ...] = SCOPES,
+    layer: str = "sparql",
 ) -> tuple[list[str], list[Finding]]:
-    """The checks of ``scopes`` over the union of ``graphs``; relative IRIs resolve against ``definitions``."""
+    """The checks of ``scopes`` over the union of ``graphs``; relative IRIs resolve against
+    ``definitions``."""
     default_graph = [ox.NamedNode(g) for g in graphs]
 
     def run(check: Check) -> Finding | None:
@@ -82,7 +84,7 @@ def run_checks(
             if len(focus) < SHOWN:
                 node, detail = solution["focus"], solution["detail"]
                 focus.append(f"{getattr(node, 'value', node)}: {getattr(detail, 'value', detail)}")
-        return Finding("sparql", check.rule, check.message, focus, count) if count else None
+        return Finding(layer, check.rule, check.message, focus, count) if count else None
 
     checks = [c for c in Check.load_all() if c.scope in scopes]
     with ThreadPoolExecutor(max_workers=2) as pool:  # pyoxigraph releases the GIL while it evaluates
@@ -101,4 +103,4 @@ def run(
         spec.area_code_pattern,
         shape.component_dimension,
     )
-    return run_checks(store, graphs, bound, minter.defs, (scope,))
+    return run_checks(store, graphs, bound, minter.defs, (scope,), layer=scope)

@@ -58,6 +58,24 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
     )
 
 
+_BUILT: dict[tuple, BuiltTable] = {}
+
+
+def build_once(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None) -> BuiltTable:
+    """The LSOA edition a derived dataset summarises, built once per process for the same inputs
+    (the four summary levels of an edition share it); a changed input file builds it afresh."""
+    key = (
+        spec.name,
+        minter.defs,
+        frozenset(only_areas) if only_areas is not None else None,
+        tuple((path, path.stat().st_mtime_ns, path.stat().st_size) for path in spec.input_files()),
+    )
+    if key not in _BUILT:
+        _BUILT.clear()  # one edition at a time: the 2019 table is about 100 MB
+        _BUILT[key] = build(spec, minter, only_areas)
+    return _BUILT[key]
+
+
 def transformed_score(rank: np.ndarray, universe: int) -> np.ndarray:
     """Exponential transformation of a rank (1 = most deprived) to 0..100 (technical report App. F)."""
     scaled = (universe + 1 - np.asarray(rank, dtype="float64")) / universe

@@ -29,7 +29,7 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
     source = spec.source
     if source is None or source.builder != "imd":
         raise ValueError(f"{spec.name}: derived_from must name an LSOA edition of the IMD")
-    lsoa = imd.build(source, minter, only_areas=only_areas)
+    lsoa = imd.build_once(source, minter, only_areas=only_areas)
     values = lsoa.table.pivot_table(
         index=["area", "component"], columns="measure", values="value", observed=True, dropna=False
     ).reset_index()
