@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from .catalog import catalog_ntriples
 from .config import Settings
@@ -28,6 +29,8 @@ def build_all(
     outcomes = []
     with build_lock(settings):
         store = open_writable(settings)
+        loader = ThreadPoolExecutor(max_workers=1)  # the store loads one release while the next is built
+        loading: list[Future] = []
         registry = Registry(settings)
         minter = Minter.of(settings)
         if ensure_vocabulary(store, registry, minter):
@@ -50,7 +53,12 @@ def build_all(
                 outcome = Outcome(spec.name, "failed", error=str(error))
             if outcome.status == "failed" and outcome.report is not None:
                 progress(outcome.report.render())
+            if outcome.ntriples is not None:
+                loading.append(loader.submit(store.load_release, outcome.graph, outcome.ntriples))
             outcomes.append(outcome)
+        loader.shutdown(wait=True)
+        for loaded in loading:
+            loaded.result()  # a failed load raises here, before anything is published
         publish_snapshot(settings, store, registry, progress)
     for outcome in outcomes:
         if outcome.superseded is not None:  # no longer in the live snapshot

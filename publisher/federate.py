@@ -37,7 +37,7 @@ from .hub import HubConfig, Member
 from .metadata import DCAT, QB
 from .paths import DATA_DIR
 from .release import build_release, ensure_vocabulary, vocabulary_graph_content
-from .store import Registry, build_lock, open_writable
+from .store import PublishingStore, Registry, build_lock, open_writable
 from .uris import Minter
 
 HARVEST_GRAPH = "urn:localindex:harvest"
@@ -297,7 +297,7 @@ def federate(
             for release in offered:
                 _harvest(release, member, fetcher, settings, registry, minter, vocabulary, report, progress)
         registry.save()
-        reports.extend(_summaries(settings, hub, registry, progress))
+        reports.extend(_summaries(settings, hub, registry, store, progress))
         publish_snapshot(settings, store, registry, progress)
     return reports
 
@@ -348,7 +348,9 @@ def federated_spec(settings: Settings, hub: HubConfig, level: str, lsoa_releases
     )
 
 
-def _summaries(settings: Settings, hub: HubConfig, registry: Registry, progress) -> list[HarvestReport]:
+def _summaries(
+    settings: Settings, hub: HubConfig, registry: Registry, store: PublishingStore, progress
+) -> list[HarvestReport]:
     """Build the hub's own summary datasets from the union of its members' LSOA releases."""
     lsoa_releases = sorted(
         (h for h in registry.harvested.values() if h["series"] == "imd-lsoa"), key=lambda h: h["member"]
@@ -361,6 +363,8 @@ def _summaries(settings: Settings, hub: HubConfig, registry: Registry, progress)
             spec = federated_spec(settings, hub, level, releases)
             report = HarvestReport(f"summary {spec.name}")
             outcome = build_release(spec, settings, registry, progress=progress)
+            if outcome.ntriples is not None:
+                store.load_release(outcome.graph, outcome.ntriples)
             if outcome.status == "failed":
                 report.status = "failed"
                 report.problems.append(outcome.report.render() if outcome.report else outcome.error)

@@ -11,6 +11,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from .bundle import sha256_of
 from .catalog import catalog_graph, catalog_shapes
 from .config import Settings
 from .csvw import write_csvw
-from .cube import CubeShape, area_triples, observation_ntriples, write_release_ntriples
+from .cube import CubeShape, area_triples, compress, observation_ntriples, write_release_ntriples
 from .datasets import DatasetSpec
 from .gate import SH, TABLE_RULES, Report, check_release_rdf, check_shacl, check_table
 from .indices import builder
@@ -49,6 +50,8 @@ class Outcome:
     timings: dict[str, float] = field(default_factory=dict)
     error: str = ""
     superseded: Path | None = None  # the previous release's files, removed once the new one is live
+    graph: str = ""
+    ntriples: Path | None = None  # the uncompressed N-Triples, for the store to load, then removed
 
 
 def software_fingerprint() -> str:
@@ -208,8 +211,9 @@ def build_release(
         described["metadata"] = describe()
         return described["metadata"].serialize(format="nt", encoding="utf-8")
 
+    ntriples = staging / f"{stem}.nt"
     triples = write_release_ntriples(
-        staging / f"{stem}.nt.gz",
+        ntriples,
         area_triples(built.areas, shape.area_list, spec.publishes_area_facts),
         observation_ntriples(table, shape, minter),
         metadata_ntriples,
@@ -219,9 +223,10 @@ def build_release(
     graph = minter.graph(spec.series, spec.edition, key)
     components = [c.notation for c in shape.concepts if c.notation in set(table["component"].astype(str))]
     points = None if full_shacl else sample_points(area_codes, components, settings.shacl_sample_points)
-    check_release_rdf(
-        report, staging / f"{stem}.nt.gz", csvw_files[-1], spec, shape, minter, points, clock.step
-    )
+    with ThreadPoolExecutor(max_workers=1) as background:  # zlib and polars both leave the GIL
+        compressed = background.submit(compress, ntriples)
+        check_release_rdf(report, ntriples, csvw_files[-1], spec, shape, minter, points, clock.step)
+        compressed.result()
     release_dir = settings.releases_dir / spec.series / spec.edition / key[:16]
     record = {
         "graph": graph,
@@ -282,7 +287,16 @@ def build_release(
     if current and current.get("revision", 1) == revision.number and Path(current["dir"]) != release_dir:
         superseded = Path(current["dir"])
     return Outcome(
-        spec.name, "published", report, release_dir, len(table), triples, clock.timings, superseded=superseded
+        spec.name,
+        "published",
+        report,
+        release_dir,
+        len(table),
+        triples,
+        clock.timings,
+        superseded=superseded,
+        graph=graph,
+        ntriples=release_dir / ntriples.name,
     )
 
 

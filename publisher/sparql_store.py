@@ -238,6 +238,10 @@ class RemoteWritableStore:
         """Queue a small graph (vocabulary, catalogue); it is loaded just before the next snapshot."""
         self.pending[graph] = triples_nt
 
+    def load_release(self, graph: str, ntriples: Path) -> None:
+        """Releases reach the external store at sync, by the Graph Store Protocol, from their .nt.gz."""
+        ntriples.unlink()
+
     def sync(self, registry, small_graphs: dict[str, bytes], progress) -> bool:
         """Load every release graph the registry names that the store does not hold yet."""
         wanted = registry.release_files()

@@ -132,6 +132,12 @@ class WritableStore:
             self.store.remove_graph(node)
         self.store.load(triples_nt, format=ox.RdfFormat.N_TRIPLES, to_graph=node)
 
+    def load_release(self, graph: str, ntriples: Path) -> None:
+        """Bulk-load a just-registered release from its uncompressed N-Triples, then remove them (the
+        release keeps its .nt.gz); a later sync finds the graph present."""
+        self.store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+        ntriples.unlink()
+
     def sync(self, registry: Registry, small_graphs: dict[str, bytes], progress) -> bool:
         """Make the store hold exactly the registry's graphs; return whether it changed.
 
@@ -263,6 +269,8 @@ class PublishingStore(Protocol):
     def replace_graph(self, graph: str, triples_nt: bytes) -> None: ...
 
     def sync(self, registry: Registry, small_graphs: dict[str, bytes], progress) -> bool: ...
+
+    def load_release(self, graph: str, ntriples: Path) -> None: ...
 
     def snapshot(self, registry: Registry) -> Path: ...
 
