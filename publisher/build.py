@@ -5,11 +5,13 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 
 from .catalog import catalog_ntriples
 from .config import Settings
 from .datasets import DatasetSpec
 from .errors import InputError
+from .progress import task
 from .release import Outcome, build_release, ensure_vocabulary, vocabulary_graph_content
 from .spi import MethodError
 from .store import PublishingStore, Registry, build_lock, current_snapshot, open_writable
@@ -27,7 +29,7 @@ def build_all(
 ) -> list[Outcome]:
     """Build each dataset; a failure (bad input or invalid release) leaves its live release as it was."""
     outcomes = []
-    with build_lock(settings):
+    with build_lock(settings), ExitStack() as stack:
         store = open_writable(settings)
         loader = ThreadPoolExecutor(max_workers=1)  # the store loads one release while the next is built
         loading: list[Future] = []
@@ -36,6 +38,7 @@ def build_all(
         if ensure_vocabulary(store, registry, minter):
             registry.save()
             progress("vocabulary graph loaded from vocab/")
+        datasets = stack.enter_context(task("datasets", len(specs), "datasets"))
         for spec in specs:
             progress(f"{spec.name}:")
             try:
@@ -56,6 +59,7 @@ def build_all(
             if outcome.ntriples is not None:
                 loading.append(loader.submit(store.load_release, outcome.graph, outcome.ntriples))
             outcomes.append(outcome)
+            datasets(1)
         loader.shutdown(wait=True)
         for loaded in loading:
             loaded.result()  # a failed load raises here, before anything is published

@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -60,7 +62,8 @@ def build(settings, datasets: tuple[str, ...], force: bool, full_shacl: bool) ->
 
     specs = select(all_datasets(settings), list(datasets))
     started = time.perf_counter()
-    outcomes = build_all(settings, specs, force=force, full_shacl=full_shacl, progress=click.echo)
+    with _progress_lines() as say:
+        outcomes = build_all(settings, specs, force=force, full_shacl=full_shacl, progress=say)
     failed = [o.dataset for o in outcomes if o.status == "failed"]
     summary = f"done in {time.perf_counter() - started:.1f} s"
     click.echo(
@@ -68,6 +71,20 @@ def build(settings, datasets: tuple[str, ...], force: bool, full_shacl: bool) ->
     )
     if failed:
         sys.exit(1)
+
+
+@contextmanager
+def _progress_lines() -> Iterator[Callable[[str], None]]:
+    """Bars with rates and ETA above the progress lines on a terminal; plain lines otherwise."""
+    if not sys.stdout.isatty():
+        yield click.echo
+        return
+    from rich.console import Console
+
+    from .progress import bars
+
+    with bars(Console()) as say:
+        yield say
 
 
 @main.command()

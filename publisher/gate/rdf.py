@@ -25,6 +25,7 @@ from .. import uris
 from ..cube import CubeShape
 from ..datasets import DatasetSpec
 from ..paths import SHAPES_DIR
+from ..progress import task
 from ..uris import Minter
 from ..vocab import vocabulary_ntriples
 from . import csvw_match, ntriples, observations, sparql_checks
@@ -85,10 +86,15 @@ def check_release_rdf(
     )
     problems: list[ntriples.SyntaxProblem] = []
     rdf_digest, triples = (0, 0, 0), 0
-    for first_line, block in ntriples.blocks(ntriples_path):
-        frame = ntriples.triples(block, first_line, problems)
-        triples += frame.height
-        rdf_digest = ntriples.add_digests(rdf_digest, ntriples.digest(linear.feed(frame)))
+    size = ntriples_path.stat().st_size / 1e6
+    with task(
+        f"checking {ntriples_path.name}", size if ntriples_path.suffix == ".nt" else None, "MB"
+    ) as done:
+        for first_line, block in ntriples.blocks(ntriples_path):
+            frame = ntriples.triples(block, first_line, problems)
+            triples += frame.height
+            rdf_digest = ntriples.add_digests(rdf_digest, ntriples.digest(linear.feed(frame)))
+            done(len(block) / 1e6)
     rdf_digest = ntriples.add_digests(rdf_digest, ntriples.digest(linear.finish()))
     if problems:
         focus = [f"line {p.line}: {p.reason}" for p in problems]
