@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -116,8 +117,13 @@ def _literal(cell: pl.Expr, column: dict, language: str | None) -> pl.Expr:
     raise CsvwMismatch(f"column {column['name']!r}: datatype {base!r} is not interpreted by the comparison")
 
 
-def compare(metadata_path: Path, rdf_digest: tuple[int, int, int]) -> list[Finding]:
-    """Findings (LI-csvw) unless the CSVW's triples are exactly the release's observation triples."""
+def compare(
+    metadata_path: Path,
+    rdf_digest: tuple[int, int, int],
+    rdf_observations: Callable[[], Iterator[pl.DataFrame]],
+) -> list[Finding]:
+    """Findings (LI-csvw) unless the CSVW's triples are exactly the release's observation triples;
+    ``rdf_observations`` reads those again, only to name a few differing triples."""
     try:
         tables, frames = csvw_triples(metadata_path)
     except (CsvwMismatch, pl.exceptions.PolarsError) as problem:
@@ -127,5 +133,25 @@ def compare(metadata_path: Path, rdf_digest: tuple[int, int, int]) -> list[Findi
         total = add_digests(total, digest(frame))
     if total == rdf_digest:
         return []
-    detail = [f"tables {', '.join(tables)} generate {total[0]:,} triples; the RDF has {rdf_digest[0]:,}"]
-    return [Finding("csvw", "LI-csvw", "the CSVW says exactly what the RDF says", detail[:SHOWN], 1)]
+    focus = [f"tables {', '.join(tables)} generate {total[0]:,} triples; the RDF has {rdf_digest[0]:,}"]
+    focus += _differences(pl.concat(frames), rdf_observations())
+    return [Finding("csvw", "LI-csvw", "the CSVW says exactly what the RDF says", focus[:SHOWN], len(focus))]
+
+
+def _differences(csvw: pl.DataFrame, rdf: Iterator[pl.DataFrame]) -> list[str]:
+    """A few triples only the RDF states and a few only the CSVW states."""
+    hashed = pl.struct("s", "p", "o").hash(seed=0).alias("h")
+    csvw = csvw.with_columns(hashed)
+    seen: list[pl.Series] = []
+    only_rdf: list[str] = []
+    for frame in rdf:
+        frame = frame.with_columns(hashed)
+        seen.append(frame["h"])
+        for s, p, o, _ in frame.filter(~pl.col("h").is_in(csvw["h"].implode())).head(SHOWN).iter_rows():
+            only_rdf.append(f"only in the RDF: {s} {p} {o}")
+    rdf_hashes = pl.concat(seen) if seen else pl.Series("h", [], dtype=pl.UInt64)
+    only_csvw = [
+        f"only in the CSVW: {s} {p} {o}"
+        for s, p, o, _ in csvw.filter(~pl.col("h").is_in(rdf_hashes.implode())).head(SHOWN).iter_rows()
+    ]
+    return only_rdf[: SHOWN // 2] + only_csvw[: SHOWN // 2]
