@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run build serve system-packages test hardening soak lint format bundle samples vendor bench bench-build bench-sparql bench-aggregate bench-api bench-spi bench-federation bench-ingest bench-serve bench-external clean
+.PHONY: run build serve system-packages test hardening soak lint format bundle samples vendor bench bench-build bench-sparql bench-sparql-national bench-aggregate bench-api bench-spi bench-federation bench-ingest bench-serve bench-external clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "localindex needs Python 3.11 or newer")'
@@ -72,6 +72,10 @@ bench-build: $(INSTALLED)
 
 bench-sparql: $(INSTALLED)
 	$(BIN)/python bench/sparql.py
+
+## bench-sparql-national: bench/queries/*.rq on the served snapshot against Virtuoso with the same data (run `make build` first)
+bench-sparql-national: $(INSTALLED)
+	$(BIN)/python bench/sparql_national.py
 
 bench-aggregate: $(INSTALLED)
 	$(BIN)/python bench/aggregate.py
