@@ -394,6 +394,15 @@ def _rules(e: Expected) -> list[tuple[str, str, pl.Expr, pl.Expr]]:
     return rules + _value_rules(e)
 
 
+def _outside(number: pl.Expr, low: float | None, high: float | None) -> pl.Expr:
+    outside = pl.lit(False)
+    if low is not None:
+        outside = outside | (number < low)
+    if high is not None:
+        outside = outside | (number > high)
+    return outside.fill_null(False)
+
+
 def _value_rules(e: Expected) -> list[tuple[str, str, pl.Expr, pl.Expr]]:
     message = (
         "values are of the measure datatype and in range: ranks 1..N, each measure within its "
@@ -423,32 +432,10 @@ def _value_rules(e: Expected) -> list[tuple[str, str, pl.Expr, pl.Expr]]:
         ),
     ]
     for notation, (low, high) in e.bounds.items():
-        outside = pl.lit(False)
-        if low is not None:
-            outside = outside | (number < low)
-        if high is not None:
-            outside = outside | (number > high)
-        rules.append(
-            (
-                "LI-range",
-                message,
-                (measure == notation) & outside.fill_null(False),
-                _say(measure, " ", number, f" is outside {low}..{high}"),
-            )
-        )
+        outside = (measure == notation) & _outside(number, low, high)
+        rules.append(("LI-range", message, outside, _say(measure, " ", number, f" is outside {low}..{high}")))
     for iri, (low, high) in e.score_bounds.items():
-        of_concept = (measure == "score") & (pl.col("component") == f"<{iri}>")
-        outside = pl.lit(False)
-        if low is not None:
-            outside = outside | (number < low)
-        if high is not None:
-            outside = outside | (number > high)
-        rules.append(
-            (
-                "LI-range",
-                message,
-                of_concept & outside.fill_null(False),
-                _say("score ", number, f" is outside {low}..{high} of ", pl.col("component")),
-            )
-        )
+        outside = (measure == "score") & (pl.col("component") == f"<{iri}>") & _outside(number, low, high)
+        said = _say("score ", number, f" is outside {low}..{high} of ", pl.col("component"))
+        rules.append(("LI-range", message, outside, said))
     return rules
