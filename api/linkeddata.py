@@ -18,10 +18,10 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, send_file
 
-from publisher.boundaries import LEVELS as BOUNDARY_LEVELS
-from publisher.boundaries import boundaries
 from publisher.catalog import latest_release, void_graph
-from publisher.publishers import publisher_of
+from publisher.inputs.boundaries import LEVELS as BOUNDARY_LEVELS
+from publisher.inputs.boundaries import boundaries
+from publisher.inputs.publishers import publisher_of
 from publisher.uris import GEOGRAPHY, Minter
 from publisher.vocab import measures as vocabulary_measures
 

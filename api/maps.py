@@ -1,5 +1,5 @@
 """Choropleth maps of any published dataset, measure and period, from the bundled boundaries
-(publisher/boundaries.py): the /map page (Leaflet, served from localindex itself), the JSON behind it
+(publisher/inputs/boundaries.py): the /map page (Leaflet, served from localindex itself), the JSON behind it
 (/api/v1/map) that the <localindex-map> web component also draws, and the boundaries themselves."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import math
 import numpy as np
 from flask import Blueprint, current_app, jsonify, render_template, request
 
-from publisher.boundaries import LEVELS, boundaries
-from publisher.publishers import publisher_of
+from publisher.inputs.boundaries import LEVELS, boundaries
+from publisher.inputs.publishers import publisher_of
 from publisher.uris import OGL_V3, Minter
 
 from .citation import cite

@@ -11,7 +11,7 @@ import pandas as pd
 import pyoxigraph as ox
 
 from publisher import uris
-from publisher.geography import ENTITIES, VINTAGES
+from publisher.inputs.geography import ENTITIES, VINTAGES
 from publisher.uris import Minter
 from publisher.vocab import measures as vocabulary_measures
 

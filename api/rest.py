@@ -26,8 +26,8 @@ from publisher.aggregate import (
     rank_descending,
     summarise_index,
 )
-from publisher.geography import ENTITIES, LEVELS, VINTAGES
-from publisher.publishers import publisher_of
+from publisher.inputs.geography import ENTITIES, LEVELS, VINTAGES
+from publisher.inputs.publishers import publisher_of
 from publisher.uris import OGL_V3, STATISTICAL_ENTITY, Minter, area
 from publisher.vocab import measures
 

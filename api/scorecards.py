@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, jsonify, request
 
-from publisher.geography import ENTITIES
-from publisher.publishers import publisher_of
+from publisher.inputs.geography import ENTITIES
+from publisher.inputs.publishers import publisher_of
 from publisher.uris import OGL_V3, Minter
 from publisher.vocab import measures as vocabulary_measures
 

@@ -36,11 +36,11 @@ from publisher.build import build_all  # noqa: E402
 from publisher.config import Settings  # noqa: E402
 from publisher.csvw import write_csvw  # noqa: E402
 from publisher.cube import CubeShape, observation_ntriples  # noqa: E402
-from publisher.datasets import DatasetSpec, all_datasets, select  # noqa: E402
 from publisher.indices import builder  # noqa: E402
+from publisher.inputs.datasets import DatasetSpec, all_datasets, select  # noqa: E402
+from publisher.inputs.submission.ingest import ingest  # noqa: E402
 from publisher.paths import DATA_DIR  # noqa: E402
 from publisher.store import Registry  # noqa: E402
-from publisher.submission.ingest import ingest  # noqa: E402
 from publisher.uris import Minter  # noqa: E402
 
 SAMPLES = (("lbbd-spi-2018", "lbbd"), ("hackney-wards-2019", "hackney"))  # as `make build` ingests them

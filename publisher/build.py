@@ -9,8 +9,8 @@ from contextlib import ExitStack
 
 from .catalog import catalog_ntriples
 from .config import Settings
-from .datasets import DatasetSpec
 from .errors import InputError
+from .inputs.datasets import DatasetSpec
 from .progress import task
 from .release import Outcome, build_release, ensure_vocabulary, vocabulary_graph_content
 from .spi import MethodError

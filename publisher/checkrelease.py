@@ -10,8 +10,8 @@ from rdflib.namespace import RDF
 from .config import Settings
 from .csvw import read_csvw_table
 from .cube import CubeShape
-from .datasets import DatasetSpec
 from .gate import TABLE_RULES, Report, check_release_rdf, check_table
+from .inputs.datasets import DatasetSpec
 from .metadata import QB
 from .release import sample_points
 from .uris import Minter

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from .config import load_settings
-from .datasets import all_datasets, load_datasets, select
+from .inputs.datasets import all_datasets, load_datasets, select
 from .sparql_store import ExternalStoreError
 
 UNCHANGED = "Nothing new was published: what was published before is still served."
@@ -98,8 +98,8 @@ def ingest(settings, source: Path, publisher_id: str, delete_source: bool) -> No
     Every problem is listed as file:row:column: [code] reason. A refused submission exits 1 and
     changes nothing that is published; personal data is refused, never echoed.
     """
-    from .publishers import UnknownPublisher
-    from .submission.ingest import ingest as run
+    from .inputs.publishers import UnknownPublisher
+    from .inputs.submission.ingest import ingest as run
 
     try:
         result = run(source, publisher_id, settings, delete_source=delete_source, progress=click.echo)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import uris
 from .cube import CubeShape, lexical_values
-from .datasets import DatasetSpec
+from .inputs.datasets import DatasetSpec
 from .uris import Minter
 
 DIMENSION_COLUMNS = ["area", "period", "component"]

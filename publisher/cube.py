@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from rdflib import RDFS, Graph, URIRef
 
 from . import uris
-from .datasets import DatasetSpec
+from .inputs.datasets import DatasetSpec
 from .uris import Minter
 from .vocab import Concept, scheme_concepts, vocabulary_graph
 from .vocab import measures as vocabulary_measures

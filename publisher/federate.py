@@ -30,10 +30,10 @@ from . import tidy, uris
 from .build import publish_snapshot
 from .catalog import VOID, catalog_shapes
 from .config import Settings
-from .datasets import DatasetSpec
 from .gate import check_shacl, constants, generic_shapes, run_checks
-from .geography import ENTITIES, VINTAGES, Geography
 from .hub import HubConfig, Member
+from .inputs.datasets import DatasetSpec
+from .inputs.geography import ENTITIES, VINTAGES, Geography
 from .metadata import DCAT, QB
 from .paths import DATA_DIR
 from .release import build_release, ensure_vocabulary, vocabulary_graph_content

@@ -12,7 +12,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from . import __version__, uris
 from .cube import CubeShape
-from .datasets import DatasetSpec
+from .inputs.datasets import DatasetSpec
 from .uris import Minter
 
 QB = Namespace(uris.QB)

@@ -20,17 +20,17 @@ import pandas as pd
 from rdflib import Graph, URIRef
 
 from . import __version__
-from .bundle import sha256_of
 from .catalog import catalog_graph, catalog_shapes
 from .config import Settings
 from .csvw import write_csvw
 from .cube import CubeShape, area_triples, compress, observation_ntriples, write_release_ntriples
-from .datasets import DatasetSpec
 from .gate import SH, TABLE_RULES, Report, check_release_rdf, check_shacl, check_table
 from .indices import builder
+from .inputs.bundle import sha256_of
+from .inputs.datasets import DatasetSpec
+from .inputs.publishers import publisher_of
 from .metadata import Build, Distribution, Revision, SourceFile, dataset_metadata
 from .paths import ROOT, SHAPES_DIR, VOCAB_DIR
-from .publishers import publisher_of
 from .store import PublishingStore, Registry
 from .uris import Minter
 from .vocab import vocabulary_ntriples

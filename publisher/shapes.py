@@ -12,7 +12,7 @@ from rdflib.namespace import RDF, XSD
 
 from . import uris
 from .cube import CubeShape
-from .datasets import DatasetSpec
+from .inputs.datasets import DatasetSpec
 from .uris import Minter
 
 SH = Namespace("http://www.w3.org/ns/shacl#")

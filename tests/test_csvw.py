@@ -14,7 +14,6 @@ from rdflib.compare import isomorphic, to_isomorphic
 from publisher.store import current_snapshot
 from tests.csvw2rdf import csvw_to_rdf
 
-
 RELEASES = [
     "imd-lsoa/2019",
     "imd-lsoa/2015",

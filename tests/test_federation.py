@@ -19,8 +19,8 @@ from rdflib.namespace import PROV
 from publisher.config import Settings
 from publisher.csvw import read_csvw_table
 from publisher.federate import check_release, federate, offered_releases
-from publisher.geography import Geography
 from publisher.hub import HubConfig, HubConfigError
+from publisher.inputs.geography import Geography
 from publisher.paths import DATA_DIR
 from publisher.release import vocabulary_graph_content
 from publisher.store import current_snapshot

@@ -12,9 +12,9 @@ import pyoxigraph as ox
 import pytest
 
 from publisher.checkrelease import validate_release
-from publisher.datasets import load_datasets, select
 from publisher.gate import constants, run_checks
 from publisher.indices import imd
+from publisher.inputs.datasets import load_datasets, select
 from publisher.store import current_snapshot
 from publisher.uris import Minter
 from publisher.vocab import vocabulary_ntriples

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from publisher.aggregate import summarise
-from publisher.datasets import load_datasets
 from publisher.errors import InputError
-from publisher.geography import Geography, check_shares
 from publisher.indices import imd
+from publisher.inputs.datasets import load_datasets
+from publisher.inputs.geography import Geography, check_shares
 from publisher.paths import DATA_DIR
 from publisher.uris import Minter
 

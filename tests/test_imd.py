@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from publisher.datasets import load_datasets
 from publisher.indices import imd
+from publisher.inputs.datasets import load_datasets
 from publisher.paths import DATA_DIR
 from publisher.uris import Minter
 from publisher.vocab import scheme_concepts

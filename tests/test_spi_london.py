@@ -19,8 +19,8 @@ from api import create_app
 from publisher.checkrelease import validate_release
 from publisher.cli import main
 from publisher.config import Settings
-from publisher.datasets import load_datasets, select
 from publisher.indices.spi import area_panel, load_method, observations
+from publisher.inputs.datasets import load_datasets, select
 from publisher.paths import DATA_DIR, SHARED_RAW_DIR, VOCAB_DIR
 from publisher.spi import score
 from publisher.spi.vocabulary import method_graph

@@ -23,7 +23,7 @@ from rdflib import Graph
 
 from .. import uris
 from ..cube import CubeShape
-from ..datasets import DatasetSpec
+from ..inputs.datasets import DatasetSpec
 from ..paths import SHAPES_DIR
 from ..progress import task
 from ..uris import Minter

@@ -6,7 +6,7 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, Namespace
 
 from ..cube import CubeShape
-from ..datasets import DatasetSpec
+from ..inputs.datasets import DatasetSpec
 from ..paths import SHAPES_DIR
 from ..shapes import dataset_shapes
 from ..uris import Minter

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..cube import XSD_INTEGER, CubeShape
-from ..datasets import DatasetSpec
+from ..inputs.datasets import DatasetSpec
 from ..tidy import KEY
 from ..uris import Minter
 from .report import SHOWN, Finding

@@ -19,9 +19,9 @@ from rdflib.namespace import PROV
 
 from .. import tidy
 from ..aggregate import summarise_index
-from ..datasets import DatasetSpec
-from ..geography import Geography
-from ..ingest import read_input
+from ..inputs.datasets import DatasetSpec
+from ..inputs.geography import Geography
+from ..inputs.ingest import read_input
 from ..paths import DATA_DIR
 from ..uris import Minter
 from . import BuiltTable

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from .. import tidy
-from ..datasets import DatasetSpec
 from ..errors import InputError, Problem
-from ..ingest import read_input
+from ..inputs.datasets import DatasetSpec
+from ..inputs.ingest import read_input
 from ..uris import Minter
 from ..vocab import Concept, scheme_concepts
 from . import BuiltTable

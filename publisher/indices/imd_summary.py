@@ -14,9 +14,9 @@ import pandas as pd
 
 from .. import tidy
 from ..aggregate import MEASURES, rank_descending, summarise_index
-from ..datasets import DatasetSpec
-from ..geography import Geography
-from ..ingest import read_input
+from ..inputs.datasets import DatasetSpec
+from ..inputs.geography import Geography
+from ..inputs.ingest import read_input
 from ..uris import Minter
 from ..vocab import scheme_concepts
 from . import BuiltTable, imd

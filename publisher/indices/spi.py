@@ -16,9 +16,9 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import XSD
 
 from .. import tidy
-from ..datasets import DatasetSpec
-from ..geography import Geography
-from ..ingest import read_input
+from ..inputs.datasets import DatasetSpec
+from ..inputs.geography import Geography
+from ..inputs.ingest import read_input
 from ..paths import VOCAB_DIR
 from ..spi import Method, MethodError, Scores, score
 from ..spi.diagnostics import ComponentDiagnostics, diagnose

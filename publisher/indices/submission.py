@@ -12,8 +12,8 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from .. import tidy, uris
-from ..datasets import DatasetSpec
-from ..geography import Geography
+from ..inputs.datasets import DatasetSpec
+from ..inputs.geography import Geography
 from ..paths import DATA_DIR
 from ..spi.method import Aggregation
 from ..uris import Minter

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, Problem
+from ..errors import InputError, Problem
 from .ingest import read_input
 
 LEVELS = {"ward": "WD19", "lad": "LAD19", "region": "RGN19", "stp": "STP20"}

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, Problem
+from ..errors import InputError, Problem
 
 GSS_CODE = re.compile(r"^[EWSNK]\d{8}$")
 KINDS = ("code", "text", "integer", "decimal", "optional-text", "optional-decimal")

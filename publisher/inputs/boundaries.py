@@ -13,7 +13,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from .paths import DATA_DIR
+from ..paths import DATA_DIR
 
 LEVELS = ("lsoa", "ward", "lad")
 

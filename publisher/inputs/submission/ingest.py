@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..build import build_all
+from ...build import build_all
+from ...paths import DATA_DIR
 from ..datasets import DatasetSpec, save_spec
 from ..geography import Geography
-from ..paths import DATA_DIR
 from ..publishers import Publisher, UnknownPublisher, registered_publisher
 from . import audit
 from .archive import unpack

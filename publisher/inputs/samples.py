@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .paths import DATA_DIR, SHARED_RAW_DIR
+from ..paths import DATA_DIR, SHARED_RAW_DIR
 
 SAMPLES = DATA_DIR / "submissions"
 LBBD_SOURCE = SHARED_RAW_DIR / "lbbd_spi" / "LBBD_SPI2018_London_boroughs.geojson"

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..errors import InputError, Problem
+from ...errors import InputError, Problem
 from .standard import error_codes
 
 SHOWN_PER_GROUP = 5

@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
-from ..paths import VOCAB_DIR
+from ...paths import VOCAB_DIR
 
 FORMAT_DIR = VOCAB_DIR / "input-format"
 FORMAT_VERSION = "localindex-submission/1"
