@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from publisher.aggregate import (
+from publisher.compute.aggregate import (
     IMD_ONLY,
     MEASURES,
     NotAggregable,

@@ -12,8 +12,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.timing import timed  # noqa: E402
-from publisher.aggregate import summarise  # noqa: E402
-from publisher.indices import imd  # noqa: E402
+from publisher.compute.aggregate import summarise  # noqa: E402
+from publisher.compute.indices import imd  # noqa: E402
 from publisher.inputs.datasets import load_datasets  # noqa: E402
 from publisher.inputs.geography import Geography  # noqa: E402
 from publisher.paths import DATA_DIR  # noqa: E402

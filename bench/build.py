@@ -33,10 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.sparql import SLICE_AREAS, slice_ntriples  # noqa: E402
 from bench.timing import load_average, measured, peer_venv, peer_version, timed  # noqa: E402
 from publisher.build import build_all  # noqa: E402
+from publisher.compute.indices import builder  # noqa: E402
 from publisher.config import Settings  # noqa: E402
 from publisher.csvw import write_csvw  # noqa: E402
 from publisher.cube import CubeShape, observation_ntriples  # noqa: E402
-from publisher.indices import builder  # noqa: E402
 from publisher.inputs.datasets import DatasetSpec, all_datasets, select  # noqa: E402
 from publisher.inputs.submission.ingest import ingest  # noqa: E402
 from publisher.paths import DATA_DIR  # noqa: E402

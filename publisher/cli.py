@@ -168,9 +168,9 @@ def spi() -> None:
 @click.option("--check", is_flag=True, help="Exit 1 if vocab/ does not match the method file; write nothing.")
 def spi_vocab(method_file: Path, check: bool) -> None:
     """Write METHOD_FILE's framework and parameters to vocab/<method id>.ttl."""
+    from .compute.spi import Method, MethodError
+    from .compute.spi.vocabulary import method_turtle
     from .paths import VOCAB_DIR
-    from .spi import Method, MethodError
-    from .spi.vocabulary import method_turtle
 
     try:
         method = Method.from_toml(method_file)
@@ -192,9 +192,9 @@ def spi_vocab(method_file: Path, check: bool) -> None:
 @click.pass_obj
 def spi_diagnose(settings, dataset: str) -> None:
     """Print Cronbach's alpha, KMO, first-component share and PCA weights per component of DATASET."""
-    from .indices.spi import area_panel, component_diagnostics, load_method
-    from .spi import score
-    from .spi.diagnostics import ALPHA_THRESHOLD, KMO_THRESHOLD
+    from .compute.indices.spi import area_panel, component_diagnostics, load_method
+    from .compute.spi import score
+    from .compute.spi.diagnostics import ALPHA_THRESHOLD, KMO_THRESHOLD
 
     specs = [s for s in select(load_datasets(settings.datasets_file), [dataset]) if s.builder == "spi"]
     if not specs:

@@ -26,9 +26,10 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-from . import tidy, uris
+from . import uris
 from .build import publish_snapshot
 from .catalog import VOID, catalog_shapes
+from .compute import tidy
 from .config import Settings
 from .gate import check_shacl, constants, generic_shapes, run_checks
 from .hub import HubConfig, Member

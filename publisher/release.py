@@ -21,11 +21,11 @@ from rdflib import Graph, URIRef
 
 from . import __version__
 from .catalog import catalog_graph, catalog_shapes
+from .compute.indices import builder
 from .config import Settings
 from .csvw import write_csvw
 from .cube import CubeShape, area_triples, compress, observation_ntriples, write_release_ntriples
 from .gate import SH, TABLE_RULES, Report, check_release_rdf, check_shacl, check_table
-from .indices import builder
 from .inputs.bundle import sha256_of
 from .inputs.datasets import DatasetSpec
 from .inputs.publishers import publisher_of

@@ -12,8 +12,8 @@ import pyoxigraph as ox
 import pytest
 
 from publisher.checkrelease import validate_release
+from publisher.compute.indices import imd
 from publisher.gate import constants, run_checks
-from publisher.indices import imd
 from publisher.inputs.datasets import load_datasets, select
 from publisher.store import current_snapshot
 from publisher.uris import Minter

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from publisher.aggregate import summarise
+from publisher.compute.aggregate import summarise
+from publisher.compute.indices import imd
 from publisher.errors import InputError
-from publisher.indices import imd
 from publisher.inputs.datasets import load_datasets
 from publisher.inputs.geography import Geography, check_shares
 from publisher.paths import DATA_DIR

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from publisher.indices import imd
+from publisher.compute.indices import imd
 from publisher.inputs.datasets import load_datasets
 from publisher.paths import DATA_DIR
 from publisher.uris import Minter

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..compute.tidy import KEY
 from ..cube import XSD_INTEGER, CubeShape
 from ..inputs.datasets import DatasetSpec
-from ..tidy import KEY
 from ..uris import Minter
 from .report import SHOWN, Finding
 

@@ -1,5 +1,5 @@
 """Area summaries of the English Indices of Deprivation (ward, district, region, STP) computed from
-an LSOA edition with the official measures of publisher/aggregate.py, then ranked among the areas.
+an LSOA edition with the official measures of publisher/compute/aggregate.py, then ranked among the areas.
 
 Each summary uses the index's own population denominator: the LSOA edition's population measure,
 or, for an edition without one, the population input the derived dataset names. Extent and local
@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ...inputs.datasets import DatasetSpec
+from ...inputs.geography import Geography
+from ...inputs.ingest import read_input
+from ...uris import Minter
+from ...vocab import scheme_concepts
 from .. import tidy
 from ..aggregate import MEASURES, rank_descending, summarise_index
-from ..inputs.datasets import DatasetSpec
-from ..inputs.geography import Geography
-from ..inputs.ingest import read_input
-from ..uris import Minter
-from ..vocab import scheme_concepts
-from . import BuiltTable, imd
+from . import imd
+from .table import BuiltTable
 
 DECIMALS = {"average-rank": 3, "local-concentration": 3, "population": 2}
 UNITS = {"average-rank": "reversed-rank", "local-concentration": "reversed-rank", "population": "persons"}

@@ -1,4 +1,4 @@
-"""Index builders: each turns a dataset's inputs into the tidy observation table."""
+"""What every index builder returns."""
 
 from __future__ import annotations
 
@@ -22,19 +22,3 @@ class BuiltTable:
     # adds what only this builder knows to the release metadata: (graph, dataset IRI, minter)
     describe: Callable | None = None
     vocabulary: Graph | None = None  # terms the release defines itself (a submission's indicators)
-
-
-def builder(name: str):
-    from . import federated, imd, imd_summary, spi, submission
-
-    builders = {
-        "imd": imd.build,
-        "imd-summary": imd_summary.build,
-        "spi": spi.build,
-        "federated": federated.build,
-        "submission": submission.build,
-    }
-    try:
-        return builders[name]
-    except KeyError:
-        raise ValueError(f"unknown builder {name!r} (known: {', '.join(builders)})") from None

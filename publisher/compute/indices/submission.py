@@ -11,14 +11,15 @@ import pandas as pd
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from .. import tidy, uris
-from ..inputs.datasets import DatasetSpec
-from ..inputs.geography import Geography
-from ..paths import DATA_DIR
+from ... import uris
+from ...inputs.datasets import DatasetSpec
+from ...inputs.geography import Geography
+from ...paths import DATA_DIR
+from ...uris import Minter
+from ...vocab import scheme_concepts
+from .. import tidy
 from ..spi.method import Aggregation
-from ..uris import Minter
-from ..vocab import scheme_concepts
-from . import BuiltTable
+from .table import BuiltTable
 
 QB = Namespace(uris.QB)
 SPI_FRAMEWORK = "spi-london"  # the concept scheme whose components are the SPI framework's twelve

@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...errors import InputError, Problem
+from ...inputs.datasets import DatasetSpec
+from ...inputs.ingest import read_input
+from ...uris import Minter
+from ...vocab import Concept, scheme_concepts
 from .. import tidy
-from ..errors import InputError, Problem
-from ..inputs.datasets import DatasetSpec
-from ..inputs.ingest import read_input
-from ..uris import Minter
-from ..vocab import Concept, scheme_concepts
-from . import BuiltTable
+from .table import BuiltTable
 
 SCORE_TOLERANCE = 0.001
 # File 9 has 3 decimals; keeping 4 holds the reconstruction within 0.001 of the published scores

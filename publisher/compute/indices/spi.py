@@ -3,7 +3,7 @@
 Each indicator is averaged from LSOA to area, weighted by the population the method names for it
 (IoD2019 File 6, mid-2015); an area lacking any of its LSOAs' values lacks the indicator, and the
 method's coverage and imputation rules decide what follows. The area values are then scored with
-the method (publisher/spi) and ranked among the areas, 1 = highest score.
+the method (publisher/compute/spi/) and ranked among the areas, 1 = highest score.
 """
 
 from __future__ import annotations
@@ -15,17 +15,17 @@ import pandas as pd
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import XSD
 
+from ...inputs.datasets import DatasetSpec
+from ...inputs.geography import Geography
+from ...inputs.ingest import read_input
+from ...paths import VOCAB_DIR
+from ...uris import Minter
 from .. import tidy
-from ..inputs.datasets import DatasetSpec
-from ..inputs.geography import Geography
-from ..inputs.ingest import read_input
-from ..paths import VOCAB_DIR
 from ..spi import Method, MethodError, Scores, score
 from ..spi.diagnostics import ComponentDiagnostics, diagnose
 from ..spi.method import INDEX
 from ..spi.vocabulary import method_turtle
-from ..uris import Minter
-from . import BuiltTable
+from .table import BuiltTable
 
 GROUP_OF = {"ward": "lad", "lad": "region"}  # whose mean fills a gap under group-mean imputation
 

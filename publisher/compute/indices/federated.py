@@ -17,16 +17,16 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import PROV
 
+from ...inputs.datasets import DatasetSpec
+from ...inputs.geography import Geography
+from ...inputs.ingest import read_input
+from ...paths import DATA_DIR, QUERIES_DIR
+from ...uris import Minter
 from .. import tidy
 from ..aggregate import summarise_index
-from ..inputs.datasets import DatasetSpec
-from ..inputs.geography import Geography
-from ..inputs.ingest import read_input
-from ..paths import DATA_DIR
-from ..uris import Minter
-from . import BuiltTable
+from .table import BuiltTable
 
-QUERY = Path(__file__).resolve().parent.parent / "queries" / "member-lsoa-imd.rq"
+QUERY = QUERIES_DIR / "member-lsoa-imd.rq"
 WHOLE_POPULATION = DATA_DIR / "iod2019" / "file6_population.csv.gz"  # the IMD's own denominator
 UNITS = {
     "average-score": "index-score",

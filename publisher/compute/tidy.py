@@ -1,4 +1,5 @@
-"""The tidy observation table: the spine every output is generated from (DESIGN.md §1)."""
+"""The tidy observation table: the spine every output is generated from (DESIGN.md §1); the builders
+of compute/indices/ return it."""
 
 from __future__ import annotations
 
