@@ -18,12 +18,12 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, send_file
 
-from publisher.catalog import latest_release, void_graph
 from publisher.inputs.boundaries import LEVELS as BOUNDARY_LEVELS
 from publisher.inputs.boundaries import boundaries
 from publisher.inputs.publishers import publisher_of
-from publisher.uris import GEOGRAPHY, Minter
-from publisher.vocab import measures as vocabulary_measures
+from publisher.rdf.catalog import latest_release, void_graph
+from publisher.rdf.uris import GEOGRAPHY, Minter
+from publisher.rdf.vocab import measures as vocabulary_measures
 
 from .citation import cite
 from .downloads import IMMUTABLE_SECONDS, download_urls, release_files

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 
 from publisher.inputs.boundaries import LEVELS, boundaries
 from publisher.inputs.publishers import publisher_of
-from publisher.uris import OGL_V3, Minter
+from publisher.rdf.uris import OGL_V3, Minter
 
 from .citation import cite
 from .pages import number_text

@@ -28,8 +28,8 @@ from publisher.compute.aggregate import (
 )
 from publisher.inputs.geography import ENTITIES, LEVELS, VINTAGES
 from publisher.inputs.publishers import publisher_of
-from publisher.uris import OGL_V3, STATISTICAL_ENTITY, Minter, area
-from publisher.vocab import measures
+from publisher.rdf.uris import OGL_V3, STATISTICAL_ENTITY, Minter, area
+from publisher.rdf.vocab import measures
 
 from .downloads import download_urls
 from .tables import ONS_POPULATION, PublishedDataset, PublishedTables

@@ -12,8 +12,8 @@ from flask import Blueprint, current_app, jsonify, request
 
 from publisher.inputs.geography import ENTITIES
 from publisher.inputs.publishers import publisher_of
-from publisher.uris import OGL_V3, Minter
-from publisher.vocab import measures as vocabulary_measures
+from publisher.rdf.uris import OGL_V3, Minter
+from publisher.rdf.vocab import measures as vocabulary_measures
 
 from .pages import number_text, objects
 

@@ -17,7 +17,7 @@ from publisher.compute.indices import imd  # noqa: E402
 from publisher.inputs.datasets import load_datasets  # noqa: E402
 from publisher.inputs.geography import Geography  # noqa: E402
 from publisher.paths import DATA_DIR  # noqa: E402
-from publisher.uris import Minter  # noqa: E402
+from publisher.rdf.uris import Minter  # noqa: E402
 
 N = 32_844
 

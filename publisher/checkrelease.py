@@ -8,13 +8,13 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from .config import Settings
-from .csvw import read_csvw_table
-from .cube import CubeShape
 from .gate import TABLE_RULES, Report, check_release_rdf, check_table
 from .inputs.datasets import DatasetSpec
-from .metadata import QB
+from .rdf.csvw import read_csvw_table
+from .rdf.cube import CubeShape
+from .rdf.metadata import QB
+from .rdf.uris import Minter
 from .release import sample_points
-from .uris import Minter
 
 
 def validate_release(

@@ -26,20 +26,20 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-from . import uris
 from .build import publish_snapshot
-from .catalog import VOID, catalog_shapes
 from .compute import tidy
 from .config import Settings
 from .gate import check_shacl, constants, generic_shapes, run_checks
 from .hub import HubConfig, Member
 from .inputs.datasets import DatasetSpec
 from .inputs.geography import ENTITIES, VINTAGES, Geography
-from .metadata import DCAT, QB
 from .paths import DATA_DIR
+from .rdf import uris
+from .rdf.catalog import VOID, catalog_shapes
+from .rdf.metadata import DCAT, QB
+from .rdf.uris import Minter
 from .release import build_release, ensure_vocabulary, vocabulary_graph_content
 from .store import PublishingStore, Registry, build_lock, open_writable
-from .uris import Minter
 
 HARVEST_GRAPH = "urn:localindex:harvest"
 OBSERVATIONS = Path(__file__).resolve().parent / "queries" / "observations.rq"

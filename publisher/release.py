@@ -20,20 +20,20 @@ import pandas as pd
 from rdflib import Graph, URIRef
 
 from . import __version__
-from .catalog import catalog_graph, catalog_shapes
 from .compute.indices import builder
 from .config import Settings
-from .csvw import write_csvw
-from .cube import CubeShape, area_triples, compress, observation_ntriples, write_release_ntriples
 from .gate import SH, TABLE_RULES, Report, check_release_rdf, check_shacl, check_table
 from .inputs.bundle import sha256_of
 from .inputs.datasets import DatasetSpec
 from .inputs.publishers import publisher_of
-from .metadata import Build, Distribution, Revision, SourceFile, dataset_metadata
 from .paths import ROOT, SHAPES_DIR, VOCAB_DIR
+from .rdf.catalog import catalog_graph, catalog_shapes
+from .rdf.csvw import write_csvw
+from .rdf.cube import CubeShape, area_triples, compress, observation_ntriples, write_release_ntriples
+from .rdf.metadata import Build, Distribution, Revision, SourceFile, dataset_metadata
+from .rdf.uris import Minter
+from .rdf.vocab import vocabulary_ntriples
 from .store import PublishingStore, Registry
-from .uris import Minter
-from .vocab import vocabulary_ntriples
 
 CSVW_SPEC = "http://www.w3.org/TR/tabular-metadata/"
 QB_SPEC = "http://www.w3.org/TR/vocab-data-cube/"

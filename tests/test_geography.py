@@ -12,7 +12,7 @@ from publisher.errors import InputError
 from publisher.inputs.datasets import load_datasets
 from publisher.inputs.geography import Geography, check_shares
 from publisher.paths import DATA_DIR
-from publisher.uris import Minter
+from publisher.rdf.uris import Minter
 
 N = 32_844
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, Namespace
 
-from ..cube import CubeShape
 from ..inputs.datasets import DatasetSpec
 from ..paths import SHAPES_DIR
-from ..shapes import dataset_shapes
-from ..uris import Minter
+from ..rdf.cube import CubeShape
+from ..rdf.shapes import dataset_shapes
+from ..rdf.uris import Minter
 from .report import SHOWN, Finding
 
 SH = Namespace("http://www.w3.org/ns/shacl#")

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 
 from ..compute.tidy import KEY
-from ..cube import XSD_INTEGER, CubeShape
 from ..inputs.datasets import DatasetSpec
-from ..uris import Minter
+from ..rdf.cube import XSD_INTEGER, CubeShape
+from ..rdf.uris import Minter
 from .report import SHOWN, Finding
 
 

@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..uris import OGL_V3, check_segment, period
+from ..rdf.uris import OGL_V3, check_segment, period
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..uris import check_segment
+from ..rdf.uris import check_segment
 
 KINDS = ("council", "third-sector", "public-body")
 

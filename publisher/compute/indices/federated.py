@@ -21,7 +21,7 @@ from ...inputs.datasets import DatasetSpec
 from ...inputs.geography import Geography
 from ...inputs.ingest import read_input
 from ...paths import DATA_DIR, QUERIES_DIR
-from ...uris import Minter
+from ...rdf.uris import Minter
 from .. import tidy
 from ..aggregate import summarise_index
 from .table import BuiltTable

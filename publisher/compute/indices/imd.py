@@ -13,8 +13,8 @@ import pandas as pd
 from ...errors import InputError, Problem
 from ...inputs.datasets import DatasetSpec
 from ...inputs.ingest import read_input
-from ...uris import Minter
-from ...vocab import Concept, scheme_concepts
+from ...rdf.uris import Minter
+from ...rdf.vocab import Concept, scheme_concepts
 from .. import tidy
 from .table import BuiltTable
 

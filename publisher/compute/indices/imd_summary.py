@@ -15,8 +15,8 @@ import pandas as pd
 from ...inputs.datasets import DatasetSpec
 from ...inputs.geography import Geography
 from ...inputs.ingest import read_input
-from ...uris import Minter
-from ...vocab import scheme_concepts
+from ...rdf.uris import Minter
+from ...rdf.vocab import scheme_concepts
 from .. import tidy
 from ..aggregate import MEASURES, rank_descending, summarise_index
 from . import imd

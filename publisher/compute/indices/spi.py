@@ -19,7 +19,7 @@ from ...inputs.datasets import DatasetSpec
 from ...inputs.geography import Geography
 from ...inputs.ingest import read_input
 from ...paths import VOCAB_DIR
-from ...uris import Minter
+from ...rdf.uris import Minter
 from .. import tidy
 from ..spi import Method, MethodError, Scores, score
 from ..spi.diagnostics import ComponentDiagnostics, diagnose

@@ -11,12 +11,12 @@ import pandas as pd
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from ... import uris
 from ...inputs.datasets import DatasetSpec
 from ...inputs.geography import Geography
 from ...paths import DATA_DIR
-from ...uris import Minter
-from ...vocab import scheme_concepts
+from ...rdf import uris
+from ...rdf.uris import Minter
+from ...rdf.vocab import scheme_concepts
 from .. import tidy
 from ..spi.method import Aggregation
 from .table import BuiltTable

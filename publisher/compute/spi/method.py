@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...uris import check_segment
+from ...rdf.uris import check_segment
 
 TRANSFORMS = {"identity": lambda x: x, "sqrt": np.sqrt, "log": np.log}
 WEIGHTINGS = ("equal", "explicit", "pca")

@@ -12,7 +12,7 @@ import numpy as np
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, QB, RDF, RDFS, SKOS, XSD
 
-from ...uris import Minter
+from ...rdf.uris import Minter
 from .method import INDEX, Method
 
 PLACEHOLDER = "http://localindex.invalid/"

@@ -8,7 +8,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...uris import check_segment
+from ...rdf.uris import check_segment
 from .cells import URI
 from .privacy import neutralise, personal_value
 from .problems import ProblemLog

@@ -10,9 +10,10 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
-from . import __version__, uris
+from .. import __version__
+from ..inputs.datasets import DatasetSpec
+from . import uris
 from .cube import CubeShape
-from .inputs.datasets import DatasetSpec
 from .uris import Minter
 
 QB = Namespace(uris.QB)

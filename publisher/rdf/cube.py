@@ -18,8 +18,8 @@ import polars as pl
 import pyoxigraph as ox
 from rdflib import RDFS, Graph, URIRef
 
+from ..inputs.datasets import DatasetSpec
 from . import uris
-from .inputs.datasets import DatasetSpec
 from .uris import Minter
 from .vocab import Concept, scheme_concepts, vocabulary_graph
 from .vocab import measures as vocabulary_measures

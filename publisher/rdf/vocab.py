@@ -9,7 +9,7 @@ import pyoxigraph as ox
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDFS, SKOS, XSD
 
-from .paths import VOCAB_DIR
+from ..paths import VOCAB_DIR
 
 
 def vocabulary_files() -> list:

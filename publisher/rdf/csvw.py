@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..inputs.datasets import DatasetSpec
 from . import uris
 from .cube import CubeShape, lexical_values
-from .inputs.datasets import DatasetSpec
 from .uris import Minter
 
 DIMENSION_COLUMNS = ["area", "period", "component"]

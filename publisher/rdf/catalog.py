@@ -13,9 +13,10 @@ from functools import cache
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, XSD
 
-from . import __version__, uris
+from .. import __version__
+from ..paths import SHAPES_DIR
+from . import uris
 from .metadata import DCAT, software_agent
-from .paths import SHAPES_DIR
 from .uris import Minter
 
 VOID = Namespace("http://rdfs.org/ns/void#")

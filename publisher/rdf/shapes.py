@@ -10,9 +10,9 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, XSD
 
+from ..inputs.datasets import DatasetSpec
 from . import uris
 from .cube import CubeShape
-from .inputs.datasets import DatasetSpec
 from .uris import Minter
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
