@@ -120,7 +120,7 @@ def validate(settings, target: str | None, full: bool) -> None:
 
     Runs all three layers of the gate and prints a readable report; exits 1 on any finding.
     """
-    from .checkrelease import validate_release
+    from .gate.release_dir import validate_release
     from .store import current_snapshot
 
     if target and Path(target).is_dir():

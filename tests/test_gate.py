@@ -11,9 +11,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from publisher.checkrelease import validate_release
 from publisher.compute.indices import imd
 from publisher.gate import constants, run_checks
+from publisher.gate.release_dir import validate_release
 from publisher.inputs.datasets import load_datasets, select
 from publisher.rdf.uris import Minter
 from publisher.rdf.vocab import vocabulary_ntriples

@@ -42,3 +42,12 @@ def check_shacl(data: Graph, shapes: Graph) -> list[Finding]:
         focus = sorted(set(focus))
         findings.append(Finding("shacl", rule, text or message, focus[:SHOWN], len(focus)))
     return findings
+
+
+def sample_points(area_codes, components: list[str], size: int) -> list[tuple[str, str]]:
+    """A deterministic sample of whole dimension points (area, component), spread evenly over the
+    sorted areas and taking each component in turn, for the SHACL layer."""
+    ordered = sorted(area_codes)
+    count = min(size, len(ordered) * len(components))
+    step = len(ordered) / count if count else 1
+    return [(ordered[int(i * step) % len(ordered)], components[i % len(components)]) for i in range(count)]

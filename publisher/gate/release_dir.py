@@ -7,14 +7,16 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from .config import Settings
-from .gate import TABLE_RULES, Report, check_release_rdf, check_table
-from .inputs.datasets import DatasetSpec
-from .rdf.csvw import read_csvw_table
-from .rdf.cube import CubeShape
-from .rdf.metadata import QB
-from .rdf.uris import Minter
-from .release import sample_points
+from ..config import Settings
+from ..inputs.datasets import DatasetSpec
+from ..rdf.csvw import read_csvw_table
+from ..rdf.cube import CubeShape
+from ..rdf.metadata import QB
+from ..rdf.uris import Minter
+from .rdf import check_release_rdf
+from .report import Report
+from .shacl import sample_points
+from .table import TABLE_RULES, check_table
 
 
 def validate_release(
