@@ -13,7 +13,7 @@ import click
 
 from .config import load_settings
 from .inputs.datasets import all_datasets, load_datasets, select
-from .sparql_store import ExternalStoreError
+from .store.remote import ExternalStoreError
 
 UNCHANGED = "Nothing new was published: what was published before is still served."
 

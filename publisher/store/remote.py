@@ -23,10 +23,12 @@ import pyoxigraph as ox
 from SPARQLWrapper import DIGEST, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from .config import Settings
-from .store import publish_manifest, write_json_atomically
+from ..config import Settings
+from ..paths import QUERIES_DIR
+from .registry import write_json_atomically
+from .snapshots import publish_manifest
 
-DESCRIBE_QUERY = Path(__file__).resolve().parent / "queries" / "describe.rq"
+DESCRIBE_QUERY = QUERIES_DIR / "describe.rq"
 GRAPH_FORMS = {"CONSTRUCT", "DESCRIBE"}
 NTRIPLES = "application/n-triples"
 RESULTS_JSON = "application/sparql-results+json"

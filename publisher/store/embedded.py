@@ -1,5 +1,5 @@
-"""What is published, and the embedded pyoxigraph store on disk (written only by builds, read by
-servers via snapshots). An external SPARQL store is in sparql_store.py; both publish the same way.
+"""The embedded pyoxigraph store on disk: written only by builds (WritableStore), read by servers
+through snapshots (EmbeddedReader).
 
 A build stages a release into its own named graph of ``var/store``; only after it validates does
 the registry name it, and only then is an immutable snapshot (RocksDB hard-link backup) taken.
@@ -9,107 +9,21 @@ never writes a database that a reader has open.
 
 from __future__ import annotations
 
-import fcntl
 import gc
 import gzip
-import json
 import os
 import shutil
-from contextlib import contextmanager
-from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from .config import Settings
+from ..config import Settings
+from .registry import Registry
+from .snapshots import publish_manifest
 
-KEEP_SNAPSHOTS = 3
 BULK_LOAD_LINES = 1_000_000
-
-
-def write_json_atomically(path: Path, value) -> None:
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    temporary.write_text(json.dumps(value, indent=2, sort_keys=True) + "\n")
-    os.replace(temporary, path)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """One immutable, published state of the store."""
-
-    path: Path
-    manifest: dict
-
-    @property
-    def graphs(self) -> list[str]:
-        return self.manifest["graphs"]
-
-    @property
-    def releases(self) -> dict:
-        return self.manifest["releases"]
-
-    @property
-    def archived_graphs(self) -> list[str]:
-        return self.manifest.get("archived_graphs", [])
-
-
-class Registry:
-    """What is published: releases by 'series/edition' and the vocabulary graph, in one JSON file."""
-
-    def __init__(self, settings: Settings):
-        self.path = settings.var_dir / "registry.json"
-        self.state = json.loads(self.path.read_text()) if self.path.exists() else {}
-        self.state.setdefault("releases", {})
-        self.state.setdefault("vocabulary", {})
-        self.state.setdefault("catalog", {})
-        self.state.setdefault("generation", 0)
-        for name, record in self.releases.items():  # registered before the catalogue existed
-            series, edition = name.split("/", 1)
-            record.setdefault("series", series)
-            record.setdefault("edition", edition)
-            record.setdefault("series_title", record.get("title", name))
-            record.setdefault("sources", [])
-            record.setdefault("period", "")
-            record.setdefault("revision", 1)
-
-    @property
-    def releases(self) -> dict:
-        return self.state["releases"]
-
-    @property
-    def harvested(self) -> dict:
-        """A hub's copies of member releases, by 'member/series/edition' (publisher/federate.py)."""
-        return self.state.setdefault("harvested", {})
-
-    def graphs(self) -> list[str]:
-        """The graphs SPARQL's default graph unites: current revisions, vocabulary and catalogue."""
-        graphs = [r["graph"] for r in [*self.releases.values(), *self.harvested.values()]]
-        graphs += [self.state[small]["graph"] for small in ("vocabulary", "catalog") if self.state[small]]
-        return sorted(graphs)
-
-    def archived_graphs(self) -> list[str]:
-        """Replaced revisions: still in the store (they resolve for ever) but outside the default graph,
-        where they would count twice; a query names them with FROM or GRAPH."""
-        return sorted(h["graph"] for r in self.releases.values() for h in r.get("history", []))
-
-    def release_files(self) -> dict[str, Path]:
-        """Graph → N-Triples file of every release the store must hold: current, replaced, harvested."""
-        records = [
-            *self.releases.values(),
-            *(h for r in self.releases.values() for h in r.get("history", [])),
-            *self.harvested.values(),
-        ]
-        return {r["graph"]: Path(r["dir"]) / f"{r['stem']}.nt.gz" for r in records}
-
-    @property
-    def generation_name(self) -> str:
-        return f"gen-{self.state['generation']:06d}"
-
-    def save(self) -> None:
-        self.state["generation"] += 1
-        write_json_atomically(self.path, self.state)
 
 
 def bulk_load_lines(store: ox.Store, graph: str, handle: BinaryIO) -> None:
@@ -198,29 +112,6 @@ class WritableStore:
         return publish_manifest(self.settings, registry, store="embedded")
 
 
-def publish_manifest(settings: Settings, registry: Registry, store: str) -> Path:
-    """Write the manifest of the registry's state and point CURRENT at it: the one atomic step that
-    makes a build visible, for either store. Keeps the newest KEEP_SNAPSHOTS."""
-    snapshots = settings.snapshots_dir
-    snapshots.mkdir(parents=True, exist_ok=True)
-    name = registry.generation_name
-    manifest = {
-        "graphs": registry.graphs(),
-        "archived_graphs": registry.archived_graphs(),
-        "releases": registry.releases,
-        "harvested": registry.harvested,
-        "generation": name,
-        "store": store,
-    }
-    write_json_atomically(snapshots / f"{name}.json", manifest)
-    (snapshots / "CURRENT.tmp").write_text(name)
-    os.replace(snapshots / "CURRENT.tmp", snapshots / "CURRENT")
-    for old in sorted(snapshots.glob("gen-*.json"))[:-KEEP_SNAPSHOTS]:
-        shutil.rmtree(old.with_suffix(""), ignore_errors=True)
-        old.unlink(missing_ok=True)
-    return snapshots / name
-
-
 class EmbeddedReader:
     """A published snapshot of the embedded store, opened read-only."""
 
@@ -272,54 +163,3 @@ class EmbeddedReader:
                     if isinstance(quad.object, ox.BlankNode):
                         pending.append(quad.object)
         return list(found)
-
-
-class PublishingStore(Protocol):
-    """What a build needs of a store: WritableStore (embedded) and RemoteWritableStore (SPARQL)."""
-
-    def replace_graph(self, graph: str, triples_nt: bytes) -> None: ...
-
-    def sync(self, registry: Registry, small_graphs: dict[str, bytes], progress) -> bool: ...
-
-    def load_release(self, graph: str, ntriples: Path) -> None: ...
-
-    def snapshot(self, registry: Registry) -> Path: ...
-
-
-def open_writable(settings: Settings) -> PublishingStore:
-    """The build's handle on the configured store (embedded or external SPARQL)."""
-    if settings.external_store:
-        from .sparql_store import RemoteWritableStore  # imports this module
-
-        return RemoteWritableStore(settings)
-    return WritableStore(settings)
-
-
-def open_reader(settings: Settings, snapshot_path: Path | str, graphs: list[str]):
-    """Read access to a published snapshot; ``graphs`` are those an external store may be asked about."""
-    if settings.external_store:
-        from .sparql_store import RemoteReader
-
-        return RemoteReader(settings, graphs)
-    return EmbeddedReader(snapshot_path)
-
-
-@contextmanager
-def build_lock(settings: Settings):
-    """Hold var/build.lock so two builds never write the store at once."""
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    with (settings.var_dir / "build.lock").open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RuntimeError(f"another build holds {settings.var_dir / 'build.lock'}") from None
-        yield
-
-
-def current_snapshot(settings: Settings) -> Snapshot | None:
-    pointer = settings.snapshots_dir / "CURRENT"
-    if not pointer.exists():
-        return None
-    name = pointer.read_text().strip()
-    path = settings.snapshots_dir / name
-    return Snapshot(path, json.loads(path.with_suffix(".json").read_text()))
