@@ -244,8 +244,8 @@ def federate(settings, hub_path: Path) -> None:
     Each release is checked before it is loaded; a member that is down or sends something invalid
     is reported and what was harvested from it before stays. Exits 2 if any member failed.
     """
-    from .federate import federate as harvest
-    from .hub import HubConfig, HubConfigError
+    from .hub.config import HubConfig, HubConfigError
+    from .hub.harvest import federate as harvest
 
     try:
         hub = HubConfig.load(hub_path)
@@ -277,8 +277,8 @@ def query(
     Relative IRIs such as <data/imd-lsoa/2019> resolve against each member's own base_uri. A member
     that fails is reported on stderr; exit 0 if all answered, 2 if some failed, 1 if none answered.
     """
-    from .federated_query import QueryRefused, federated_select, to_csv, to_json
-    from .hub import HubConfig, HubConfigError
+    from .hub.config import HubConfig, HubConfigError
+    from .hub.query import QueryRefused, federated_select, to_csv, to_json
 
     if query.startswith("@"):
         try:

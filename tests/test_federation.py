@@ -17,8 +17,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import PROV
 
 from publisher.config import Settings
-from publisher.federate import check_release, federate, offered_releases
-from publisher.hub import HubConfig, HubConfigError
+from publisher.hub.checks import check_release, offered_releases
+from publisher.hub.config import HubConfig, HubConfigError
+from publisher.hub.harvest import federate
 from publisher.inputs.geography import Geography
 from publisher.paths import DATA_DIR
 from publisher.rdf.csvw import read_csvw_table

@@ -43,7 +43,7 @@ class Registry:
 
     @property
     def harvested(self) -> dict:
-        """A hub's copies of member releases, by 'member/series/edition' (publisher/federate.py)."""
+        """A hub's copies of member releases, by 'member/series/edition' (publisher/hub/harvest.py)."""
         return self.state.setdefault("harvested", {})
 
     def graphs(self) -> list[str]:

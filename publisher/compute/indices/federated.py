@@ -1,4 +1,4 @@
-"""Summaries a hub computes over the LSOAs its member councils publish (publisher/federate.py).
+"""Summaries a hub computes over the LSOAs its member councils publish (publisher/hub/harvest.py).
 
 The inputs are the member releases the hub harvested (each an LSOA edition of the IMD). For every
 area of the level that any member LSOA falls in, the official summary measures are computed over

@@ -1,6 +1,6 @@
 """One SPARQL SELECT sent to several member councils' own endpoints, merged into one table.
 
-A hub (hub.py) lists the members it may contact; this module contacts nothing else: each member's
+A hub (hub/config.py) lists the members it may contact; this module contacts nothing else: each member's
 configured ``sparql`` URL only, checked with ``Member.allows`` first, and redirects are refused
 rather than followed. Members are queried concurrently under one deadline, so one slow or dead
 council costs the analyst at most the timeout, and its failure is reported beside the others' rows
@@ -30,7 +30,7 @@ from typing import Any, Literal
 from rdflib.plugins.sparql import prepareQuery
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
-from .hub import Member
+from .config import Member
 
 MEMBER_COLUMN = "member"
 MAX_WORKERS = 16

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .rdf.uris import check_segment
+from ..rdf.uris import check_segment
 
 
 class HubConfigError(ValueError):

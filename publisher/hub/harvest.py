@@ -6,16 +6,14 @@ ran (plus: it uses the hub's shared definitions, a compatible geography vintage,
 statement about anyone else's resources), and load it into its own named graph with provenance.
 A member that is down, slow, too big or sends something invalid is reported, and what the hub
 harvested from it before stays live: nothing partial is ever loaded, and a harvest publishes one
-snapshot at the end, like a build.
+snapshot at the end, like a build. The checks are in hub/checks.py; fetching, with its limits, in
+hub/fetch.py.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-import urllib.error
-import urllib.request
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,27 +24,21 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-from .build import publish_snapshot
-from .compute import tidy
-from .config import Settings
-from .gate import check_shacl, constants, generic_shapes, run_checks
-from .hub import HubConfig, Member
-from .inputs.datasets import DatasetSpec
-from .inputs.geography import ENTITIES, VINTAGES, Geography
-from .paths import DATA_DIR
-from .rdf import uris
-from .rdf.catalog import VOID, catalog_shapes
-from .rdf.metadata import DCAT, QB
-from .rdf.uris import Minter
-from .release import build_release, ensure_vocabulary, vocabulary_graph_content
-from .store import PublishingStore, Registry, build_lock, open_writable
+from ..build import publish_snapshot
+from ..compute import tidy
+from ..config import Settings
+from ..inputs.datasets import DatasetSpec
+from ..inputs.geography import ENTITIES, VINTAGES, Geography
+from ..paths import DATA_DIR, QUERIES_DIR
+from ..rdf.metadata import QB
+from ..rdf.uris import Minter
+from ..release import build_release, ensure_vocabulary, vocabulary_graph_content
+from ..store import PublishingStore, Registry, build_lock, open_writable
+from .checks import HARVEST_GRAPH, Offered, check_staged, component_dimension, offered_releases, staged
+from .config import HubConfig, Member
+from .fetch import Fetcher, HarvestError, read_dump
 
-HARVEST_GRAPH = "urn:localindex:harvest"
-OBSERVATIONS = Path(__file__).resolve().parent / "queries" / "observations.rq"
-
-
-class HarvestError(Exception):
-    """A member's release cannot be harvested; the message says which and why."""
+OBSERVATIONS = QUERIES_DIR / "observations.rq"
 
 
 @dataclass
@@ -65,212 +57,6 @@ class HarvestReport:
         lines += [f"  unchanged {d}" for d in self.unchanged]
         lines += [f"  PROBLEM {p}" for p in self.problems]
         return "\n".join(lines)
-
-
-class Fetcher:
-    """HTTP GET of allow-listed URLs only, with a timeout, a size cap and no redirects."""
-
-    def __init__(self, timeout_s: float, max_bytes: int):
-        self.timeout_s, self.max_bytes = timeout_s, max_bytes
-        self.opener = urllib.request.build_opener(_NoRedirects, urllib.request.ProxyHandler({}))
-
-    def get(self, member: Member, url: str, accept: str) -> bytes:
-        if not member.allows(url):
-            raise HarvestError(f"{url} is not under {member.id}'s base URI {member.base_uri}: not fetched")
-        request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": "localindex-hub"})
-        try:
-            with self.opener.open(request, timeout=self.timeout_s) as response:
-                body = response.read(self.max_bytes + 1)
-        except urllib.error.HTTPError as error:
-            raise HarvestError(f"{url}: HTTP {error.code}") from None
-        except (urllib.error.URLError, OSError) as error:
-            raise HarvestError(f"{url}: {getattr(error, 'reason', error)}") from None
-        if len(body) > self.max_bytes:
-            raise HarvestError(f"{url}: larger than the hub's limit of {self.max_bytes:,} bytes")
-        return body
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, request, fp, code, message, headers, new_url):
-        raise urllib.error.HTTPError(new_url, code, f"redirect to {new_url} not followed", headers, fp)
-
-
-@dataclass(frozen=True)
-class Offered:
-    """A current release a member's catalogue offers."""
-
-    dataset: str
-    series: str
-    edition: str
-    dump: str
-    triples: int
-    catalog: Graph = field(compare=False, repr=False)  # the member's catalogue it was offered in
-
-
-def offered_releases(member: Member, catalog_turtle: bytes) -> list[Offered]:
-    """The member's current releases in the series the hub expects, from its DCAT/VoID catalogue."""
-    graph = Graph()
-    try:
-        graph.parse(data=catalog_turtle, format="turtle", publicID=member.base_uri)
-    except Exception as error:  # rdflib raises many parser types
-        raise HarvestError(f"{member.catalog}: not a Turtle catalogue ({type(error).__name__})") from None
-    offered = []
-    for catalog in graph.subjects(RDF.type, DCAT.Catalog):
-        for dataset in graph.objects(catalog, DCAT.dataset):
-            dump = graph.value(dataset, VOID.dataDump)
-            prefix = member.base_uri + "data/"
-            if dump is None or not str(dataset).startswith(prefix):
-                continue  # a series, or something not the member's own
-            series, _, edition = str(dataset)[len(prefix) :].partition("/")
-            if series in member.series:
-                triples = graph.value(dataset, VOID.triples)
-                offered.append(Offered(str(dataset), series, edition, str(dump), int(triples or 0), graph))
-    return sorted(offered, key=lambda o: o.dataset)
-
-
-def read_dump(body: bytes, max_bytes: int) -> bytes:
-    """Gunzip a dump, refusing more than ``max_bytes`` of N-Triples (a gzip bomb stops here)."""
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        data = decompressor.decompress(body, max_bytes + 1)
-    except zlib.error as error:
-        raise HarvestError(f"not a gzip file ({error})") from None
-    if len(data) > max_bytes or decompressor.unconsumed_tail:
-        raise HarvestError(f"expands beyond the hub's limit of {max_bytes:,} bytes")
-    return data
-
-
-def check_release(
-    member: Member, offered: Offered, ntriples: bytes, minter: Minter, vocabulary: bytes
-) -> list[str]:
-    """Problems with a member's release (empty when the hub may load it)."""
-    try:
-        store = staged(ntriples, minter, vocabulary)
-    except SyntaxError as error:
-        return [f"not valid N-Triples: {error}"]
-    return check_staged(store, member, offered, minter, vocabulary)
-
-
-def staged(ntriples: bytes, minter: Minter, vocabulary: bytes) -> ox.Store:
-    """A member release with the hub's vocabulary in an in-memory store, for checking and reading."""
-    store = ox.Store()
-    store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(HARVEST_GRAPH))
-    store.load(vocabulary, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(minter.vocabulary_graph))
-    return store
-
-
-def check_staged(
-    store: ox.Store, member: Member, offered: Offered, minter: Minter, vocabulary: bytes
-) -> list[str]:
-    graph = ox.NamedNode(HARVEST_GRAPH)
-    dataset = ox.NamedNode(offered.dataset)
-    problems = []
-
-    def value(predicate: str) -> str | None:
-        found = next(iter(store.quads_for_pattern(dataset, ox.NamedNode(predicate), None, graph)), None)
-        return None if found is None else found.object.value
-
-    if not any(
-        store.quads_for_pattern(dataset, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(QB.DataSet)), graph)
-    ):
-        return [f"the dump does not describe {offered.dataset} as a qb:DataSet"]
-    problems += _foreign_subjects(store, graph, member)
-    problems += _metadata_shapes(store, graph, offered, minter, vocabulary)
-    problems += _unknown_definitions(store, graph, minter)
-    level, vintage = value(minter.ontology("geographyLevel")), value(minter.ontology("geographyVintage"))
-    if level not in VINTAGES or vintage != VINTAGES[level]:
-        problems.append(f"geography {level!r} {vintage!r} is not the hub's ({level}: {VINTAGES.get(level)})")
-    structure = value(str(QB.structure))
-    dimension = _component_dimension(store, graph, structure, minter)
-    missing = [
-        name
-        for name, v in (("rankingUniverse", value(minter.ontology("rankingUniverse"))),
-                        ("areaList", value(minter.ontology("areaList"))),
-                        ("areaCodePattern", value(minter.ontology("areaCodePattern"))),
-                        ("structure", structure), ("component dimension", dimension))
-        if v is None
-    ]  # fmt: skip
-    if missing:
-        return problems + [f"the metadata lacks {', '.join(missing)}"]
-    bound = constants(
-        offered.dataset,
-        int(value(minter.ontology("rankingUniverse"))),
-        value(minter.ontology("areaList")),
-        value(minter.ontology("areaCodePattern")),
-        dimension,
-    )
-    _, findings = run_checks(store, [HARVEST_GRAPH, minter.vocabulary_graph], bound, minter.defs)
-    problems += [f"{f.rule}: {f.message} ({f.count} found, e.g. {', '.join(f.focus[:2])})" for f in findings]
-    return problems
-
-
-def _metadata_shapes(
-    store: ox.Store, graph: ox.NamedNode, offered: Offered, minter: Minter, vocabulary: bytes
-) -> list[str]:
-    """The catalogue profile and the generic Data Cube shapes, on the release's metadata with the
-    member's catalogue (the observations are covered by the SPARQL checks, which state the same
-    constraints over every observation)."""
-    prefix = offered.dataset + "/obs/"
-    metadata = [
-        ox.Triple(q.subject, q.predicate, q.object)
-        for q in store.quads_for_pattern(None, None, None, graph)
-        if not q.subject.value.startswith(prefix)
-    ]
-    data = Graph().parse(data=ox.serialize(metadata, format=ox.RdfFormat.N_TRIPLES), format="nt")
-    data.parse(data=vocabulary, format="nt")
-    data += offered.catalog
-    findings = check_shacl(data, generic_shapes() + catalog_shapes(minter.defs))
-    return [f"{f.rule}: {f.message} ({f.count} found, e.g. {', '.join(f.focus[:2])})" for f in findings]
-
-
-def _foreign_subjects(store: ox.Store, graph: ox.NamedNode, member: Member) -> list[str]:
-    """A member speaks only about its own resources (and the ONS areas it publishes)."""
-    foreign = set()
-    for quad in store.quads_for_pattern(None, None, None, graph):
-        subject = quad.subject
-        if isinstance(subject, ox.NamedNode) and not (
-            member.allows(subject.value) or subject.value.startswith(uris.GEOGRAPHY)
-        ):
-            foreign.add(subject.value)
-            if len(foreign) >= 3:
-                break
-    return (
-        [f"statements about resources that are not {member.id}'s: {', '.join(sorted(foreign))}"]
-        if foreign
-        else []
-    )
-
-
-def _unknown_definitions(store: ox.Store, graph: ox.NamedNode, minter: Minter) -> list[str]:
-    """Every shared definition a release uses must be one the hub defines (same /def/ terms)."""
-    used: set[str] = set()
-    for quad in store.quads_for_pattern(None, None, None, graph):
-        for node in (quad.predicate, quad.object):
-            if isinstance(node, ox.NamedNode) and node.value.startswith(minter.defs + "def/"):
-                used.add(node.value)
-    vocabulary = ox.NamedNode(minter.vocabulary_graph)
-    unknown = sorted(
-        iri
-        for iri in used
-        if not iri.startswith(minter.defs + "def/method/")  # methods: described by their publisher
-        and next(iter(store.quads_for_pattern(ox.NamedNode(iri), None, None, vocabulary)), None) is None
-    )
-    if not unknown:
-        return []
-    return [f"{len(unknown)} definition(s) the hub does not have, e.g. {', '.join(unknown[:3])}"]
-
-
-def _component_dimension(
-    store: ox.Store, graph: ox.NamedNode, structure: str | None, minter: Minter
-) -> str | None:
-    if structure is None:
-        return None
-    component, dimension = ox.NamedNode(str(QB.component)), ox.NamedNode(str(QB.dimension))
-    for spec in store.quads_for_pattern(ox.NamedNode(structure), component, None, graph):
-        for found in store.quads_for_pattern(spec.object, dimension, None, graph):
-            if found.object.value.startswith(minter.dimension("")):
-                return found.object.value
-    return None
 
 
 def federate(
@@ -447,7 +233,7 @@ def describe_release(store: ox.Store, release: Offered, minter: Minter) -> dict:
         return "" if found is None else found.object.value
 
     structure = value(str(QB.structure))
-    dimension = _component_dimension(store, graph, structure, minter)
+    dimension = component_dimension(store, graph, structure, minter)
     rows = store.query(
         OBSERVATIONS.read_text(),
         default_graph=graph,
