@@ -51,7 +51,7 @@ format: $(INSTALLED)
 
 ## bundle: re-copy the needed columns of ../shared/data/raw into data/ (maintainers only)
 bundle: $(INSTALLED)
-	$(BIN)/python -m publisher.bundle
+	$(BIN)/python -m publisher.inputs.bundle
 
 ## vendor: re-install the front-end libraries from npm (package-lock.json) into api/static/vendor/ (maintainers only)
 vendor:
@@ -62,7 +62,7 @@ vendor:
 
 ## samples: rewrite the sample submissions in data/submissions/ from real public data (maintainers only)
 samples: $(INSTALLED)
-	$(BIN)/python -m publisher.samples
+	$(BIN)/python -m publisher.inputs.samples
 
 ## bench: build, SPARQL latency and aggregation benchmarks (prints figures; see bench/RESULTS.md)
 bench: bench-build bench-sparql bench-aggregate bench-api bench-spi

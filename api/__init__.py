@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask, jsonify, render_template, request
 
 from publisher.config import Settings, load_settings
-from publisher.uris import Minter
+from publisher.rdf.uris import Minter
 
 from . import downloads, embed, inputformat, linkeddata, maps, rest, scorecards, sparql
 from .citation import cite

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, send_file
 
-from publisher.uris import Minter
+from publisher.rdf.uris import Minter
 
 blueprint = Blueprint("downloads", __name__)
 IMMUTABLE_SECONDS = 365 * 24 * 3600

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 
-from publisher.submission.manifest import REQUIRED, TEXT_LIMITS
-from publisher.submission.standard import FORMAT_DIR, FORMAT_VERSION, error_codes, table_format
+from publisher.inputs.submission.manifest import REQUIRED, TEXT_LIMITS
+from publisher.inputs.submission.standard import FORMAT_DIR, FORMAT_VERSION, error_codes, table_format
 
 from .citation import cite
 from .linkeddata import dereference

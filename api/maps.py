@@ -1,5 +1,5 @@
 """Choropleth maps of any published dataset, measure and period, from the bundled boundaries
-(publisher/boundaries.py): the /map page (Leaflet, served from localindex itself), the JSON behind it
+(publisher/inputs/boundaries.py): the /map page (Leaflet, served from localindex itself), the JSON behind it
 (/api/v1/map) that the <localindex-map> web component also draws, and the boundaries themselves."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import math
 import numpy as np
 from flask import Blueprint, current_app, jsonify, render_template, request
 
-from publisher.boundaries import LEVELS, boundaries
-from publisher.publishers import publisher_of
-from publisher.uris import OGL_V3, Minter
+from publisher.inputs.boundaries import LEVELS, boundaries
+from publisher.inputs.publishers import publisher_of
+from publisher.rdf.uris import OGL_V3, Minter
 
 from .citation import cite
 from .pages import number_text
@@ -77,9 +77,9 @@ def choropleth(
     name: str, component: str | None, measure: str | None, within: str | None, period: str | None = None
 ) -> dict:
     """Every area's value, class and outline: what the map page and the web component draw."""
-    from .rest import ApiError, _dataset_parameter
+    from .rest.common import ApiError, dataset_parameter
 
-    found = _dataset_parameter(name)
+    found = dataset_parameter(name)
     release = found.release
     if found.level not in LEVELS:
         raise ApiError(
@@ -202,9 +202,9 @@ def map_json():
 def _map_from(args) -> dict:
     within = args.get("within") or None
     if within is not None:
-        from .rest import _check_code
+        from .rest.common import check_code
 
-        _check_code(within, "within")
+        check_code(within, "within")
     return choropleth(
         args.get("dataset") or _default_dataset(),
         args.get("component"),
@@ -222,14 +222,14 @@ def _default_dataset() -> str:
 
 @blueprint.route("/api/v1/boundaries")
 def boundaries_json():
-    from .rest import ApiError, _check_code
+    from .rest.common import ApiError, check_code
 
     level = request.args.get("level", "")
     if level not in LEVELS:
         raise ApiError(400, f"level: expected one of {', '.join(LEVELS)}")
     within = request.args.get("within") or None
     if within is not None:
-        _check_code(within, "within")
+        check_code(within, "within")
         if _tables().geography.level_of(within) is None:
             raise ApiError(404, f"within: unknown area {within!r}")
     names = _tables().geography.names
@@ -255,7 +255,7 @@ def boundaries_json():
 
 @blueprint.route("/map")
 def map_page():
-    from .rest import ApiError
+    from .rest.common import ApiError
 
     settings = current_app.config["LOCALINDEX_SETTINGS"]
     try:

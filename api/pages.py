@@ -10,10 +10,10 @@ from urllib.parse import quote
 import pandas as pd
 import pyoxigraph as ox
 
-from publisher import uris
-from publisher.geography import ENTITIES, VINTAGES
-from publisher.uris import Minter
-from publisher.vocab import measures as vocabulary_measures
+from publisher.inputs.geography import ENTITIES, VINTAGES
+from publisher.rdf import uris
+from publisher.rdf.uris import Minter
+from publisher.rdf.vocab import measures as vocabulary_measures
 
 from .citation import Citation, cite
 

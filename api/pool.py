@@ -24,8 +24,8 @@ from itertools import islice
 import pyoxigraph as ox
 
 from publisher.config import Settings
-from publisher.sparql_store import ExternalStoreError
 from publisher.store import open_reader
+from publisher.store.remote import ExternalStoreError
 
 from .formats import GRAPH_FORMATS, SELECT_FORMATS
 from .guard import CheckedQuery, RefusedQuery, check_query

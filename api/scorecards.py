@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, jsonify, request
 
-from publisher.geography import ENTITIES
-from publisher.publishers import publisher_of
-from publisher.uris import OGL_V3, Minter
-from publisher.vocab import measures as vocabulary_measures
+from publisher.inputs.geography import ENTITIES
+from publisher.inputs.publishers import publisher_of
+from publisher.rdf.uris import OGL_V3, Minter
+from publisher.rdf.vocab import measures as vocabulary_measures
 
 from .pages import number_text, objects
 
@@ -261,9 +261,9 @@ def area_scorecards(code: str, level: str, tables, minter: Minter, labels) -> li
 
 @blueprint.route("/api/v1/scorecard/<code>")
 def scorecard_json(code: str):
-    from .rest import ApiError, _check_code, _dataset_parameter
+    from .rest.common import ApiError, check_code, dataset_parameter
 
-    _check_code(code, "code")
+    check_code(code, "code")
     tables = current_app.extensions["localindex_tables"]
     level = tables.geography.level_of(code)
     if level is None:
@@ -272,7 +272,7 @@ def scorecard_json(code: str):
     labels = current_app.extensions["localindex_described"].current().labels
     names = [request.args["dataset"]] if request.args.get("dataset") else None
     if names:
-        _dataset_parameter(names[0])
+        dataset_parameter(names[0])
         cards = [c for c in [scorecard(code, names[0], tables, minter, labels)] if c]
     else:
         cards = area_scorecards(code, level, tables, minter, labels)

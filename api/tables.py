@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from publisher.config import Settings
-from publisher.csvw import read_csvw_table
-from publisher.geography import Geography
-from publisher.ingest import read_input
+from publisher.inputs.geography import Geography
+from publisher.inputs.ingest import read_input
+from publisher.rdf.csvw import read_csvw_table
 
 from .snapshots import SnapshotWatcher
 

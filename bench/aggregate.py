@@ -12,12 +12,12 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.timing import timed  # noqa: E402
-from publisher.aggregate import summarise  # noqa: E402
-from publisher.datasets import load_datasets  # noqa: E402
-from publisher.geography import Geography  # noqa: E402
-from publisher.indices import imd  # noqa: E402
+from publisher.compute.aggregate import summarise  # noqa: E402
+from publisher.compute.indices import imd  # noqa: E402
+from publisher.inputs.datasets import load_datasets  # noqa: E402
+from publisher.inputs.geography import Geography  # noqa: E402
 from publisher.paths import DATA_DIR  # noqa: E402
-from publisher.uris import Minter  # noqa: E402
+from publisher.rdf.uris import Minter  # noqa: E402
 
 N = 32_844
 

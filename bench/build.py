@@ -8,7 +8,7 @@ the same data:
 (b) the N-Triples of a 100k-observation slice of imd-lsoa/2019 built with an rdflib Graph, against
     localindex's streaming writer; and the slice loaded by rdflib's parser, against pyoxigraph's;
 (c) `csvcubed build` (in its own virtual environment) on imd-lsoa/2019's tidy table, against
-    localindex's CSVW step alone (publisher.csvw.write_csvw) on the same table.
+    localindex's CSVW step alone (publisher.rdf.csvw.write_csvw) on the same table.
 Ratios are printed; figures go to bench/RESULTS.md.
 Usage: python bench/build.py [--keep DIR]; python bench/build.py --without-build VAR (only (a)-(c))"""
 
@@ -33,15 +33,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.sparql import SLICE_AREAS, slice_ntriples  # noqa: E402
 from bench.timing import load_average, measured, peer_venv, peer_version, timed  # noqa: E402
 from publisher.build import build_all  # noqa: E402
+from publisher.compute.indices import builder  # noqa: E402
 from publisher.config import Settings  # noqa: E402
-from publisher.csvw import write_csvw  # noqa: E402
-from publisher.cube import CubeShape, observation_ntriples  # noqa: E402
-from publisher.datasets import DatasetSpec, all_datasets, select  # noqa: E402
-from publisher.indices import builder  # noqa: E402
+from publisher.inputs.datasets import DatasetSpec, all_datasets, select  # noqa: E402
+from publisher.inputs.submission.ingest import ingest  # noqa: E402
 from publisher.paths import DATA_DIR  # noqa: E402
+from publisher.rdf.csvw import write_csvw  # noqa: E402
+from publisher.rdf.cube import CubeShape, observation_ntriples  # noqa: E402
+from publisher.rdf.uris import Minter  # noqa: E402
 from publisher.store import Registry  # noqa: E402
-from publisher.submission.ingest import ingest  # noqa: E402
-from publisher.uris import Minter  # noqa: E402
 
 SAMPLES = (("lbbd-spi-2018", "lbbd"), ("hackney-wards-2019", "hackney"))  # as `make build` ingests them
 REPEATS = 3  # for (b) and (c); the build itself runs once

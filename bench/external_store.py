@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from publisher.config import Settings, load_settings  # noqa: E402
-from publisher.sparql_store import GraphStore, RemoteReader, ntriples_chunks  # noqa: E402
 from publisher.store import current_snapshot  # noqa: E402
+from publisher.store.remote import GraphStore, RemoteReader, ntriples_chunks  # noqa: E402
 from tests.processes import free_port  # noqa: E402
 from tests.virtuoso import Virtuoso  # noqa: E402
 

@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.timing import national_build  # noqa: E402
 from publisher.config import Settings  # noqa: E402
-from publisher.csvw import read_csvw_table  # noqa: E402
-from publisher.federate import federate  # noqa: E402
-from publisher.hub import HubConfig  # noqa: E402
+from publisher.hub.config import HubConfig  # noqa: E402
+from publisher.hub.harvest import federate  # noqa: E402
+from publisher.rdf.csvw import read_csvw_table  # noqa: E402
 from publisher.store import current_snapshot  # noqa: E402
 from tests.conftest import Server, settings_file  # noqa: E402
 from tests.processes import free_port  # noqa: E402

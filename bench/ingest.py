@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.timing import measured  # noqa: E402
 from publisher.config import Settings  # noqa: E402
+from publisher.inputs.submission.ingest import ingest  # noqa: E402
 from publisher.paths import DATA_DIR  # noqa: E402
-from publisher.submission.ingest import ingest  # noqa: E402
 from tests.submissions.helpers import large_submission  # noqa: E402
 
 
@@ -39,8 +39,8 @@ def samples(repeats: int = 3) -> None:
 RUNS = {
     "localindex check (refused at the last row)": (
         "from pathlib import Path\nfrom publisher.config import Settings\n"
-        "from publisher.submission.ingest import ingest\n"
-        "from publisher.submission.observations import AreaCodes\n"
+        "from publisher.inputs.submission.ingest import ingest\n"
+        "from publisher.inputs.submission.observations import AreaCodes\n"
         "from publisher.paths import DATA_DIR\nAreaCodes.load(DATA_DIR)",
         "settings = Settings(var_dir=Path(sys.argv[2]))\n"
         "result = ingest(Path(sys.argv[1]).parent, 'hackney', settings, progress=lambda _: None)\n"

@@ -16,11 +16,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.timing import timed  # noqa: E402
 from publisher.build import build_all  # noqa: E402
+from publisher.compute.indices.spi import area_panel, load_method, observations  # noqa: E402
+from publisher.compute.spi import score  # noqa: E402
 from publisher.config import Settings  # noqa: E402
-from publisher.datasets import load_datasets, select  # noqa: E402
-from publisher.indices.spi import area_panel, load_method, observations  # noqa: E402
+from publisher.inputs.datasets import load_datasets, select  # noqa: E402
 from publisher.paths import DATA_DIR  # noqa: E402
-from publisher.spi import score  # noqa: E402
 from tests.spi_global_fixture import load_global_spi  # noqa: E402
 
 

@@ -7,15 +7,15 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 
-from .catalog import catalog_ntriples
+from .compute.spi import MethodError
 from .config import Settings
-from .datasets import DatasetSpec
 from .errors import InputError
+from .inputs.datasets import DatasetSpec
 from .progress import task
+from .rdf.catalog import catalog_ntriples
+from .rdf.uris import Minter
 from .release import Outcome, build_release, ensure_vocabulary, vocabulary_graph_content
-from .spi import MethodError
 from .store import PublishingStore, Registry, build_lock, current_snapshot, open_writable
-from .uris import Minter
 
 
 def build_all(

@@ -12,8 +12,8 @@ from pathlib import Path
 import click
 
 from .config import load_settings
-from .datasets import all_datasets, load_datasets, select
-from .sparql_store import ExternalStoreError
+from .inputs.datasets import all_datasets, load_datasets, select
+from .store.remote import ExternalStoreError
 
 UNCHANGED = "Nothing new was published: what was published before is still served."
 
@@ -98,8 +98,8 @@ def ingest(settings, source: Path, publisher_id: str, delete_source: bool) -> No
     Every problem is listed as file:row:column: [code] reason. A refused submission exits 1 and
     changes nothing that is published; personal data is refused, never echoed.
     """
-    from .publishers import UnknownPublisher
-    from .submission.ingest import ingest as run
+    from .inputs.publishers import UnknownPublisher
+    from .inputs.submission.ingest import ingest as run
 
     try:
         result = run(source, publisher_id, settings, delete_source=delete_source, progress=click.echo)
@@ -120,7 +120,7 @@ def validate(settings, target: str | None, full: bool) -> None:
 
     Runs all three layers of the gate and prints a readable report; exits 1 on any finding.
     """
-    from .checkrelease import validate_release
+    from .gate.release_dir import validate_release
     from .store import current_snapshot
 
     if target and Path(target).is_dir():
@@ -168,9 +168,9 @@ def spi() -> None:
 @click.option("--check", is_flag=True, help="Exit 1 if vocab/ does not match the method file; write nothing.")
 def spi_vocab(method_file: Path, check: bool) -> None:
     """Write METHOD_FILE's framework and parameters to vocab/<method id>.ttl."""
+    from .compute.spi import Method, MethodError
+    from .compute.spi.vocabulary import method_turtle
     from .paths import VOCAB_DIR
-    from .spi import Method, MethodError
-    from .spi.vocabulary import method_turtle
 
     try:
         method = Method.from_toml(method_file)
@@ -192,9 +192,9 @@ def spi_vocab(method_file: Path, check: bool) -> None:
 @click.pass_obj
 def spi_diagnose(settings, dataset: str) -> None:
     """Print Cronbach's alpha, KMO, first-component share and PCA weights per component of DATASET."""
-    from .indices.spi import area_panel, component_diagnostics, load_method
-    from .spi import score
-    from .spi.diagnostics import ALPHA_THRESHOLD, KMO_THRESHOLD
+    from .compute.indices.spi import area_panel, component_diagnostics, load_method
+    from .compute.spi import score
+    from .compute.spi.diagnostics import ALPHA_THRESHOLD, KMO_THRESHOLD
 
     specs = [s for s in select(load_datasets(settings.datasets_file), [dataset]) if s.builder == "spi"]
     if not specs:
@@ -244,8 +244,8 @@ def federate(settings, hub_path: Path) -> None:
     Each release is checked before it is loaded; a member that is down or sends something invalid
     is reported and what was harvested from it before stays. Exits 2 if any member failed.
     """
-    from .federate import federate as harvest
-    from .hub import HubConfig, HubConfigError
+    from .hub.config import HubConfig, HubConfigError
+    from .hub.harvest import federate as harvest
 
     try:
         hub = HubConfig.load(hub_path)
@@ -277,8 +277,8 @@ def query(
     Relative IRIs such as <data/imd-lsoa/2019> resolve against each member's own base_uri. A member
     that fails is reported on stderr; exit 0 if all answered, 2 if some failed, 1 if none answered.
     """
-    from .federated_query import QueryRefused, federated_select, to_csv, to_json
-    from .hub import HubConfig, HubConfigError
+    from .hub.config import HubConfig, HubConfigError
+    from .hub.query import QueryRefused, federated_select, to_csv, to_json
 
     if query.startswith("@"):
         try:

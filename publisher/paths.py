@@ -1,4 +1,4 @@
-"""Where the project's own files live (vocabularies, shapes, bundled data)."""
+"""Where the project's own files live (vocabularies, shapes, bundled data, SPARQL queries)."""
 
 from pathlib import Path
 
@@ -7,4 +7,5 @@ VOCAB_DIR = ROOT / "vocab"
 SHAPES_DIR = ROOT / "shapes"
 CHECKS_DIR = SHAPES_DIR / "checks"
 DATA_DIR = ROOT / "data"
+QUERIES_DIR = ROOT / "publisher" / "queries"
 SHARED_RAW_DIR = ROOT.parent / "shared" / "data" / "raw"

@@ -20,20 +20,20 @@ import pandas as pd
 from rdflib import Graph, URIRef
 
 from . import __version__
-from .bundle import sha256_of
-from .catalog import catalog_graph, catalog_shapes
+from .compute.indices import builder
 from .config import Settings
-from .csvw import write_csvw
-from .cube import CubeShape, area_triples, compress, observation_ntriples, write_release_ntriples
-from .datasets import DatasetSpec
-from .gate import SH, TABLE_RULES, Report, check_release_rdf, check_shacl, check_table
-from .indices import builder
-from .metadata import Build, Distribution, Revision, SourceFile, dataset_metadata
+from .gate import SH, TABLE_RULES, Report, check_release_rdf, check_shacl, check_table, sample_points
+from .inputs.bundle import sha256_of
+from .inputs.datasets import DatasetSpec
+from .inputs.publishers import publisher_of
 from .paths import ROOT, SHAPES_DIR, VOCAB_DIR
-from .publishers import publisher_of
+from .rdf.catalog import catalog_graph, catalog_shapes
+from .rdf.csvw import write_csvw
+from .rdf.cube import CubeShape, area_triples, compress, observation_ntriples, write_release_ntriples
+from .rdf.metadata import Build, Distribution, Revision, SourceFile, dataset_metadata
+from .rdf.uris import Minter
+from .rdf.vocab import vocabulary_ntriples
 from .store import PublishingStore, Registry
-from .uris import Minter
-from .vocab import vocabulary_ntriples
 
 CSVW_SPEC = "http://www.w3.org/TR/tabular-metadata/"
 QB_SPEC = "http://www.w3.org/TR/vocab-data-cube/"
@@ -324,15 +324,6 @@ def _history(current: dict | None, revision: Revision, dataset: str, started: da
         return history
     replaced = {k: v for k, v in current.items() if k != "history"}
     return [*history, {**replaced, "replaced_by": dataset, "replaced": started.date().isoformat()}]
-
-
-def sample_points(area_codes, components: list[str], size: int) -> list[tuple[str, str]]:
-    """A deterministic sample of whole dimension points (area, component), spread evenly over the
-    sorted areas and taking each component in turn, for the SHACL layer."""
-    ordered = sorted(area_codes)
-    count = min(size, len(ordered) * len(components))
-    step = len(ordered) / count if count else 1
-    return [(ordered[int(i * step) % len(ordered)], components[i % len(components)]) for i in range(count)]
 
 
 def _failed(spec: DatasetSpec, report: Report, clock: StepClock) -> Outcome:

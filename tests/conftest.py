@@ -16,10 +16,10 @@ import pytest
 
 from publisher.build import build_all
 from publisher.config import Settings, load_settings
-from publisher.datasets import all_datasets, select
+from publisher.inputs.datasets import all_datasets, select
+from publisher.inputs.submission.ingest import ingest
 from publisher.paths import DATA_DIR
 from publisher.store import current_snapshot
-from publisher.submission.ingest import ingest
 from tests.processes import free_port, stop, wait_until_listening
 from tests.virtuoso import Virtuoso, require_virtuoso
 

@@ -9,8 +9,8 @@ import re
 
 import pandas as pd
 
+from publisher.compute.spi import Method
 from publisher.paths import SHARED_RAW_DIR
-from publisher.spi import Method
 
 SERIES = SHARED_RAW_DIR / "spi_global" / "SPI_2011-2025_scores_and_indicators.csv"
 PARAMETERS = SHARED_RAW_DIR.parent / "reference" / "spi_global_parameters.csv"

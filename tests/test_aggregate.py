@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from publisher.aggregate import extent_weight, rank_descending, summarise
-from publisher.datasets import load_datasets
-from publisher.indices import imd
+from publisher.compute.aggregate import extent_weight, rank_descending, summarise
+from publisher.compute.indices import imd
+from publisher.inputs.datasets import load_datasets
 from publisher.paths import DATA_DIR, SHARED_RAW_DIR
-from publisher.uris import Minter
+from publisher.rdf.uris import Minter
 
 N = 32_844
 ROUNDED_4DP = 5e-5 + 1e-12  # "equal at 4 dp": File 10 rounds proportions to 4 decimals

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from publisher.config import Settings
+from publisher.inputs.submission.ingest import ingest
 from publisher.paths import DATA_DIR, ROOT
-from publisher.submission.ingest import ingest
 from tests.conftest import start_server
 from tests.processes import free_port
 from tests.submissions.helpers import read_rows

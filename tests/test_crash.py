@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 
 from publisher.config import Settings
-from publisher.submission.ingest import ingest
+from publisher.inputs.submission.ingest import ingest
 from tests.conftest import assert_whole, settings_file, start_server
 from tests.submissions.helpers import copy_sample, edit_rows
 

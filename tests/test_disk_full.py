@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from publisher.config import Settings
+from publisher.inputs.submission.ingest import ingest
 from publisher.paths import DATA_DIR
 from publisher.store import current_snapshot
-from publisher.submission.ingest import ingest
 from tests.conftest import assert_whole, settings_file
 
 SAMPLES = DATA_DIR / "submissions"

@@ -14,11 +14,10 @@ import urllib.request
 
 import pytest
 
-from publisher import sparql_store
 from publisher.config import Settings
 from publisher.paths import DATA_DIR
-from publisher.sparql_store import ExternalStoreError, RemoteReader
-from publisher.store import current_snapshot
+from publisher.store import current_snapshot, remote
+from publisher.store.remote import ExternalStoreError, RemoteReader
 
 from .conftest import build_quietly, fixture_areas, settings_file, start_server
 from .test_revisions import CORRECTED_LSOA, correct_population
@@ -69,7 +68,7 @@ def test_a_load_cut_short_publishes_nothing_and_the_next_build_completes_it(exte
     old, new = correct_population(external["data_dir"], CORRECTED_LSOA)
     assert before_value == [old]
 
-    real_send, posts = sparql_store.GraphStore.send, []
+    real_send, posts = remote.GraphStore.send, []
 
     def failing_send(self, method, graph, body=None):
         if method == "POST":
@@ -78,7 +77,7 @@ def test_a_load_cut_short_publishes_nothing_and_the_next_build_completes_it(exte
                 raise ExternalStoreError(503, "the SPARQL store at test is unreachable: connection reset")
         return real_send(self, method, graph, body)
 
-    monkeypatch.setattr(sparql_store.GraphStore, "send", failing_send)
+    monkeypatch.setattr(remote.GraphStore, "send", failing_send)
     with pytest.raises(ExternalStoreError):  # small chunks: the release goes in several requests
         build_quietly(
             settings.with_overrides(sparql_load_chunk_triples=20_000), (DATASET,), only_areas=fixture_areas()
@@ -105,7 +104,7 @@ def test_a_new_revision_is_invisible_until_its_manifest_is_published(external, m
     old = served_population(server, CORRECTED_LSOA)[0]
     _, new = correct_population(external["data_dir"], CORRECTED_LSOA)
     seen_before_switch = {}
-    real_publish = sparql_store.publish_manifest
+    real_publish = remote.publish_manifest
 
     def observe_then_publish(settings_, registry, store):
         graph = registry.releases[DATASET]["graph"]
@@ -114,7 +113,7 @@ def test_a_new_revision_is_invisible_until_its_manifest_is_published(external, m
         seen_before_switch["graph"] = graph
         return real_publish(settings_, registry, store)
 
-    monkeypatch.setattr(sparql_store, "publish_manifest", observe_then_publish)
+    monkeypatch.setattr(remote, "publish_manifest", observe_then_publish)
     outcomes = build_quietly(settings, (DATASET,), only_areas=fixture_areas())
     assert [o.status for o in outcomes] == ["published"]
     ledger = json.loads((settings.var_dir / "store-graphs.json").read_text())

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from publisher.config import Settings
-from publisher.federated_query import federated_select
-from publisher.hub import HubConfig
+from publisher.hub.config import HubConfig
+from publisher.hub.query import federated_select
 from publisher.paths import DATA_DIR
 
 from .conftest import all_published, build_quietly, start_server

@@ -17,14 +17,15 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import PROV
 
 from publisher.config import Settings
-from publisher.csvw import read_csvw_table
-from publisher.federate import check_release, federate, offered_releases
-from publisher.geography import Geography
-from publisher.hub import HubConfig, HubConfigError
+from publisher.hub.checks import check_release, offered_releases
+from publisher.hub.config import HubConfig, HubConfigError
+from publisher.hub.harvest import federate
+from publisher.inputs.geography import Geography
 from publisher.paths import DATA_DIR
+from publisher.rdf.csvw import read_csvw_table
+from publisher.rdf.uris import Minter
 from publisher.release import vocabulary_graph_content
 from publisher.store import current_snapshot
-from publisher.uris import Minter
 
 from .conftest import build_quietly, settings_file, start_server
 from .processes import free_port

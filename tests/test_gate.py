@@ -11,13 +11,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from publisher.checkrelease import validate_release
-from publisher.datasets import load_datasets, select
+from publisher.compute.indices import imd
 from publisher.gate import constants, run_checks
-from publisher.indices import imd
+from publisher.gate.release_dir import validate_release
+from publisher.inputs.datasets import load_datasets, select
+from publisher.rdf.uris import Minter
+from publisher.rdf.vocab import vocabulary_ntriples
 from publisher.store import current_snapshot
-from publisher.uris import Minter
-from publisher.vocab import vocabulary_ntriples
 from tests.conftest import build_quietly, fixture_areas
 
 QB = "http://purl.org/linked-data/cube#"

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from publisher.aggregate import summarise
-from publisher.datasets import load_datasets
+from publisher.compute.aggregate import summarise
+from publisher.compute.indices import imd
 from publisher.errors import InputError
-from publisher.geography import Geography, check_shares
-from publisher.indices import imd
+from publisher.inputs.datasets import load_datasets
+from publisher.inputs.geography import Geography, check_shares
 from publisher.paths import DATA_DIR
-from publisher.uris import Minter
+from publisher.rdf.uris import Minter
 
 N = 32_844
 

@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from publisher.federate import Fetcher, HarvestError, read_dump
-from publisher.hub import Member
+from publisher.hub.config import Member
+from publisher.hub.fetch import Fetcher, HarvestError, read_dump
 
 BODY = b"<http://x/s> <http://x/p> <http://x/o> .\n"
 

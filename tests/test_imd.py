@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from publisher.datasets import load_datasets
-from publisher.indices import imd
+from publisher.compute.indices import imd
+from publisher.inputs.datasets import load_datasets
 from publisher.paths import DATA_DIR
-from publisher.uris import Minter
-from publisher.vocab import scheme_concepts
+from publisher.rdf.uris import Minter
+from publisher.rdf.vocab import scheme_concepts
 
 N = 32_844
 BASE = "http://127.0.0.1:8080/"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from publisher.errors import InputError
-from publisher.ingest import read_input
+from publisher.inputs.ingest import read_input
 from publisher.paths import DATA_DIR
 from tests.conftest import settings_file
 from tests.test_gate import _published_state

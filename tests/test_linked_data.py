@@ -14,10 +14,10 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, PROV
 
 from api import create_app
-from publisher.catalog import catalog_shapes
 from publisher.gate import check_shacl
+from publisher.rdf.catalog import catalog_shapes
+from publisher.rdf.uris import Minter
 from publisher.store import current_snapshot, open_reader
-from publisher.uris import Minter
 
 RDF_TYPES = {
     "ttl": "text/turtle",

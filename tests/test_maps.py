@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from api import create_app
-from publisher.boundaries import boundaries
+from publisher.inputs.boundaries import boundaries
 from publisher.paths import ROOT
 
 BARKING = "E09000002"

@@ -18,8 +18,8 @@ from SPARQLWrapper import CSV, JSON, JSONLD, N3, TSV, TURTLE, XML, SPARQLWrapper
 
 from publisher.config import Settings
 from publisher.paths import DATA_DIR
+from publisher.rdf.uris import Minter
 from publisher.store import current_snapshot
-from publisher.uris import Minter
 
 from .conftest import build_quietly, fixture_areas, start_server
 from .processes import free_port

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from publisher.spi import Aggregation, Method, MethodError, score
-from publisher.spi.diagnostics import cronbach_alpha, diagnose, kmo, pca_weights
-from publisher.spi.method import Indicator
-from publisher.spi.progress import direction_of_travel
+from publisher.compute.spi import Aggregation, Method, MethodError, score
+from publisher.compute.spi.diagnostics import cronbach_alpha, diagnose, kmo, pca_weights
+from publisher.compute.spi.method import Indicator
+from publisher.compute.spi.progress import direction_of_travel
 
 
 def _method(**overrides) -> dict:

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from publisher.spi import Method, score
-from publisher.spi.progress import direction_of_travel
+from publisher.compute.spi import Method, score
+from publisher.compute.spi.progress import direction_of_travel
 
 from .spi_global_fixture import load_global_spi
 

@@ -16,14 +16,14 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import SKOS
 
 from api import create_app
-from publisher.checkrelease import validate_release
 from publisher.cli import main
+from publisher.compute.indices.spi import area_panel, load_method, observations
+from publisher.compute.spi import score
+from publisher.compute.spi.vocabulary import method_graph
 from publisher.config import Settings
-from publisher.datasets import load_datasets, select
-from publisher.indices.spi import area_panel, load_method, observations
+from publisher.gate.release_dir import validate_release
+from publisher.inputs.datasets import load_datasets, select
 from publisher.paths import DATA_DIR, SHARED_RAW_DIR, VOCAB_DIR
-from publisher.spi import score
-from publisher.spi.vocabulary import method_graph
 
 from .conftest import all_published, build_quietly
 

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from publisher.cli import main
 from publisher.config import Settings
-from publisher.submission.ingest import ingest
-from publisher.submission.standard import error_codes
+from publisher.inputs.submission.ingest import ingest
+from publisher.inputs.submission.standard import error_codes
 from tests.conftest import settings_file
 from tests.submissions.helpers import copy_sample, edit_rows, published_fingerprint, read_rows, write_rows
 

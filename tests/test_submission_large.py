@@ -15,9 +15,10 @@ MEASURE = """
 import json, sys
 from pathlib import Path
 from publisher.config import Settings
-from publisher.submission.ingest import ingest
-import publisher.submission.observations, publisher.build, pandas  # what ingest imports, before the baseline
-from publisher.submission.observations import AreaCodes
+from publisher.inputs.submission.ingest import ingest
+# what ingest imports, before the baseline
+import publisher.inputs.submission.observations, publisher.build, pandas
+from publisher.inputs.submission.observations import AreaCodes
 from publisher.paths import DATA_DIR
 AreaCodes.load(DATA_DIR)
 def peak_mb():  # /proc's VmHWM: getrusage's ru_maxrss carries the parent's peak over fork

@@ -16,10 +16,10 @@ import pytest
 
 from api import create_app
 from publisher.config import Settings
+from publisher.inputs.submission import audit
+from publisher.inputs.submission.ingest import ingest
+from publisher.inputs.submission.suppression import suppress
 from publisher.paths import SHARED_RAW_DIR
-from publisher.submission import audit
-from publisher.submission.ingest import ingest
-from publisher.submission.suppression import suppress
 from tests.conftest import start_server
 from tests.submissions.helpers import copy_sample, edit_rows, read_rows
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .. import uris
+from ..rdf import uris
 from .ntriples import add_digests, digest
 from .report import SHOWN, Finding
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from .. import uris
+from ..rdf import uris
 from .report import SHOWN, Finding
 
 QB_OBSERVATION = f"<{uris.QB}Observation>"

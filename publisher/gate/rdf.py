@@ -21,13 +21,13 @@ import polars as pl
 import pyoxigraph as ox
 from rdflib import Graph
 
-from .. import uris
-from ..cube import CubeShape
-from ..datasets import DatasetSpec
+from ..inputs.datasets import DatasetSpec
 from ..paths import SHAPES_DIR
 from ..progress import task
-from ..uris import Minter
-from ..vocab import vocabulary_ntriples
+from ..rdf import uris
+from ..rdf.cube import CubeShape
+from ..rdf.uris import Minter
+from ..rdf.vocab import vocabulary_ntriples
 from . import csvw_match, ntriples, observations, sparql_checks
 from .observations import Expected, ObservationPass
 from .report import Finding, Report

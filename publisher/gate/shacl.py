@@ -5,11 +5,11 @@ from __future__ import annotations
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, Namespace
 
-from ..cube import CubeShape
-from ..datasets import DatasetSpec
+from ..inputs.datasets import DatasetSpec
 from ..paths import SHAPES_DIR
-from ..shapes import dataset_shapes
-from ..uris import Minter
+from ..rdf.cube import CubeShape
+from ..rdf.shapes import dataset_shapes
+from ..rdf.uris import Minter
 from .report import SHOWN, Finding
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -42,3 +42,12 @@ def check_shacl(data: Graph, shapes: Graph) -> list[Finding]:
         focus = sorted(set(focus))
         findings.append(Finding("shacl", rule, text or message, focus[:SHOWN], len(focus)))
     return findings
+
+
+def sample_points(area_codes, components: list[str], size: int) -> list[tuple[str, str]]:
+    """A deterministic sample of whole dimension points (area, component), spread evenly over the
+    sorted areas and taking each component in turn, for the SHACL layer."""
+    ordered = sorted(area_codes)
+    count = min(size, len(ordered) * len(components))
+    step = len(ordered) / count if count else 1
+    return [(ordered[int(i * step) % len(ordered)], components[i % len(components)]) for i in range(count)]

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .. import uris
 from ..paths import CHECKS_DIR
+from ..rdf import uris
 from .report import SHOWN, Finding
 
 SCOPES = ("structure", "observations")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..cube import XSD_INTEGER, CubeShape
-from ..datasets import DatasetSpec
-from ..tidy import KEY
-from ..uris import Minter
+from ..compute.tidy import KEY
+from ..inputs.datasets import DatasetSpec
+from ..rdf.cube import XSD_INTEGER, CubeShape
+from ..rdf.uris import Minter
 from .report import SHOWN, Finding
 
 

@@ -59,7 +59,7 @@ def large_submission(target: Path, size_bytes: int = 200 * 1024 * 1024) -> tuple
     """Hackney's sample with an observation table past ``size_bytes``: valid rows for every English
     ward, indicator and year from 1995, each with a long source-only note, then one bad value in the
     last row (so that a check must read it all). Returns the folder and the number of valid rows."""
-    from publisher.geography import Geography
+    from publisher.inputs.geography import Geography
 
     folder = copy_sample("hackney-wards-2019", target)
     indicators = [r["indicator_id"] for r in read_rows(folder / "indicators.csv")]

@@ -1,0 +1,204 @@
+"""The dereferencing routes: /data/, /def/, /id/, /graph/, the catalogue, VoID and the area pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import Response, current_app, redirect, render_template, request, send_file
+
+from publisher.rdf.catalog import latest_release, void_graph
+from publisher.rdf.uris import GEOGRAPHY
+
+from ..citation import cite
+from ..downloads import IMMUTABLE_SECONDS, release_files
+from ..pages import (
+    PREFIXES,
+    Labeller,
+    area_rows,
+    level_label,
+)
+from ..representations import RDF_SUFFIXES, choose, split_suffix
+from ..scorecards import scorecard
+from .common import (
+    CODE,
+    SHORT_SECONDS,
+    app_described,
+    app_minter,
+    app_settings,
+    blueprint,
+    has_ranks,
+    immutable_for,
+    iris_of,
+    not_acceptable,
+    not_found,
+    owner_of,
+    releases_by_dataset,
+    respond,
+    with_suffix,
+)
+from .html import dataset_page, observation_page, resource_html, resource_page
+
+
+@blueprint.route("/data/<path:path>")
+@blueprint.route("/def/<path:path>", endpoint="definitions")
+@blueprint.route("/id/<path:path>", endpoint="identifiers")
+def dereference(path: str):
+    prefix = request.path.lstrip("/").split("/", 1)[0]
+    path, suffix = split_suffix(f"{prefix}/{path}")
+    minter, described = app_minter(), app_described()
+    parts = path.split("/")
+    if prefix == "def" and minter.defs != minter.base:  # shared definitions are served where they live
+        return redirect(with_suffix(minter.defs + path, suffix), code=301)
+    if prefix == "data" and len(parts) == 3 and parts[2] == "latest":
+        return _latest(parts[1], suffix)
+    if prefix == "data" and len(parts) == 5 and parts[3] == "revision" and parts[4] == "1":
+        edition = minter.edition(parts[1], parts[2])  # revision 1 is the edition itself
+        return redirect(with_suffix(edition, suffix), code=301)
+    iri = minter.base + path
+    releases = releases_by_dataset(described.snapshot)
+    release = releases.get(iri)
+    offered = (*RDF_SUFFIXES, "csv") if release else RDF_SUFFIXES
+    representation = choose(suffix, request.accept_mimetypes, offered)
+    if representation is None:
+        return not_acceptable(iri, offered, suffix)
+    triples = described.triples(iri)
+    if not triples:
+        return not_found(iri, representation.suffix)
+    if representation.suffix == "csv":
+        return _dataset_csv(iri, release[1])
+    if representation.suffix != "html":
+        body = ox.serialize(triples, format=representation.rdf_format, prefixes=PREFIXES)
+        return respond(iri, body, representation.media_type, offered, immutable_for(iri, releases))
+    owner = owner_of(iri, releases)
+    labeller = Labeller(minter, described.labels(iris_of(triples)))
+    if release:
+        html = dataset_page(iri, triples, labeller, *release)
+    elif owner and "/obs/" in iri:
+        html = observation_page(iri, triples, labeller, *owner)
+    else:
+        html = resource_page(iri, triples, labeller, owner, described)
+    return respond(iri, html.encode(), "text/html; charset=utf-8", offered, cacheable_for=SHORT_SECONDS)
+
+
+@blueprint.route("/graph/<path:path>")
+def graph(path: str):
+    """A named graph's name: 303 See Other to the revision it holds."""
+    iri = app_minter().base + "graph/" + path
+    for dataset, (_, release, _) in releases_by_dataset(app_described().snapshot).items():
+        if release["graph"] == iri:
+            return redirect(dataset, code=303)
+    if iri in app_described().snapshot.graphs:
+        return redirect(app_minter().catalog, code=303)
+    return not_found(iri, "html")
+
+
+@blueprint.route("/catalog", defaults={"suffix": None})
+@blueprint.route("/catalog.<suffix>")
+def catalog(suffix: str | None):
+    if suffix is not None and suffix not in RDF_SUFFIXES:
+        return not_found(app_minter().catalog + "." + suffix, "html")
+    representation = choose(suffix, request.accept_mimetypes, RDF_SUFFIXES)
+    if representation is None:
+        return not_acceptable(app_minter().catalog, RDF_SUFFIXES, suffix)
+    described = app_described()
+    graph = ox.NamedNode(app_minter().catalog_graph)
+    triples = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in described.store.quads_for_pattern(None, None, None, graph)
+    ]
+    if representation.suffix != "html":
+        body = ox.serialize(triples, format=representation.rdf_format, prefixes=PREFIXES)
+        return respond(app_minter().catalog, body, representation.media_type, RDF_SUFFIXES, SHORT_SECONDS)
+    return resource_html(app_minter().catalog, triples, described)
+
+
+@blueprint.route("/.well-known/void", defaults={"suffix": None})
+@blueprint.route("/.well-known/void.<suffix>")
+def void(suffix: str | None):
+    """VoID: made from the same registry state, by the same function, as the catalogue graph's VoID."""
+    minter = app_minter()
+    if suffix is not None and suffix not in RDF_SUFFIXES:
+        return not_found(minter.void + "." + suffix, "html")
+    representation = choose(suffix, request.accept_mimetypes, RDF_SUFFIXES[1:] + ("html",))
+    if representation is None:
+        return not_acceptable(minter.void, RDF_SUFFIXES, suffix)
+    graph = void_graph(app_described().snapshot.releases, minter)
+    triples = list(ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    if representation.suffix == "html":
+        return resource_html(minter.void, triples, app_described())
+    body = ox.serialize(triples, format=representation.rdf_format, prefixes=PREFIXES)
+    return respond(minter.void, body, representation.media_type, RDF_SUFFIXES, SHORT_SECONDS)
+
+
+@blueprint.route("/area/<code>")
+def area(code: str):
+    """The area's scorecard: every current dataset's values, ranks, deciles, change and rating in words."""
+    code, _ = split_suffix(code)
+    if not CODE.fullmatch(code):
+        return not_found(app_minter().base + "area/" + code, "html")
+    tables = current_app.extensions["localindex_tables"]
+    geography = tables.geography
+    level = geography.level_of(code)
+    if level is None:
+        return not_found(app_minter().base + "area/" + code, "html")
+    minter, described = app_minter(), app_described()
+    datasets = []
+    for name, release in sorted(tables.releases().items()):  # a hub's harvested releases too
+        if release.get("level") != level:
+            continue
+        rows = tables.dataset(name).rows_of([code])
+        if rows.empty:
+            continue
+        iris = {minter.measure(m) for m in release["measures"]}
+        iris |= {minter.concept(release.get("component_scheme", ""), c) for c in release["components"]}
+        labels = described.labels(iris)
+        datasets.append(
+            {
+                "card": scorecard(code, name, tables, minter, described.labels),
+                "title": release["title"],
+                "href": release["dataset"],
+                "name": name,
+                "period": release["period"],
+                "rank_direction": release.get("rank_direction", ""),
+                "universe": release["universe"] if has_ranks(release) else None,
+                "rows": area_rows(rows, release, minter, labels),
+            }
+        )
+    parents = list(geography.parents(code).values())
+    labeller = Labeller(minter, {GEOGRAPHY + c: geography.names.get(c, c) for c in [code, *parents]})
+    view = {
+        "code": code,
+        "uri": GEOGRAPHY + code,
+        "label": geography.names.get(code, code),
+        "level_label": level_label(code),
+        "parents": [labeller.term(GEOGRAPHY + parent) for parent in parents],
+    }
+    page = minter.base + "area/" + code
+    citation = cite(page, f"Indices for {view['label']} ({code})", app_settings().publisher_name)
+    around = code if level in ("lad", "region") else geography.parents(code).get("LAD19", code)
+    html = render_template(
+        "area.html", area=view, datasets=datasets, cite=citation, map_href=f"/map?within={around}"
+    )
+    return respond(page, html.encode(), "text/html; charset=utf-8", ("html",), SHORT_SECONDS)
+
+
+def _dataset_csv(iri: str, release: dict) -> Response:
+    path = Path(release["dir"]) / f"{release['stem']}.csv"
+    if path.name not in release_files(path.parent):
+        return not_found(iri, "html")
+    response = send_file(path, mimetype="text/csv", conditional=True, etag=True)
+    response.headers["Vary"] = "Accept"
+    response.headers["Link"] = f'<{iri}>; rel="canonical"'
+    response.cache_control.public = True
+    response.cache_control.max_age = IMMUTABLE_SECONDS
+    return response
+
+
+def _latest(series: str, suffix: str | None) -> Response:
+    release = latest_release(app_described().snapshot.releases, series)
+    if release is None:
+        return not_found(app_minter().latest(series), suffix or "html")
+    response = redirect(with_suffix(release["dataset"], suffix), code=302)
+    response.headers["Cache-Control"] = "no-cache"
+    return response

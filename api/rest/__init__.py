@@ -1,0 +1,22 @@
+"""REST API under /api/v1 (described by api/openapi.json): datasets, areas, observations and
+aggregation, answered from the in-memory tables of api/tables.py. One module per resource
+(datasets.py, areas.py, observations.py, aggregate.py); what they share is in common.py.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import jsonify
+
+from . import aggregate, areas, datasets, observations
+from .common import OPENAPI, ApiError, blueprint, minter
+
+__all__ = ["OPENAPI", "ApiError", "aggregate", "areas", "blueprint", "datasets", "observations"]
+
+
+@blueprint.route("/openapi.json")
+def openapi():
+    document = json.loads(OPENAPI.read_text())
+    document["servers"] = [{"url": minter().base + "api/v1"}]
+    return jsonify(document)

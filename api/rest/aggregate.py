@@ -1,0 +1,311 @@
+"""/api/v1/aggregate: a dataset aggregated to a coarser level (GET) or over posted areas (POST).
+
+Aggregating an LSOA edition of the IMD uses the official IoD summary measures: precomputed derived
+datasets where they exist (their rows carry observation URIs), computed on the fly otherwise. Any
+other dataset aggregates measure by measure by the rule its measure declares in vocab/.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+from flask import jsonify, request
+
+from publisher.compute.aggregate import (
+    IMD_ONLY,
+    MEASURES,
+    NotAggregable,
+    aggregate_by_rule,
+    rank_descending,
+    summarise_index,
+)
+from publisher.inputs.geography import LEVELS, VINTAGES
+from publisher.rdf.vocab import measures
+
+from ..tables import ONS_POPULATION, PublishedDataset
+from .common import (
+    FINER,
+    MAX_POSTED_AREAS,
+    ApiError,
+    blueprint,
+    check_code,
+    dataset_parameter,
+    json_number,
+    json_type,
+    minter,
+    tables,
+)
+
+
+@blueprint.get("/aggregate")
+def aggregate_to_level():
+    found = dataset_parameter(request.args.get("dataset"))
+    level = request.args.get("level")
+    if level not in LEVELS:
+        raise ApiError(400, f"level: {level!r} is not one of {', '.join(LEVELS)}")
+    component = _single_component(found, request.args.get("component"))
+    if found.release.get("builder") == "imd":
+        return jsonify(_official_to_level(found, level, component))
+    return jsonify(_by_rule_to_level(found, level, component))
+
+
+@blueprint.post("/aggregate")
+def aggregate_posted():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(
+            400, 'body: expected a JSON object {"dataset": "imd-lsoa/2019", "areas": [LSOA codes]}'
+        )
+    found = dataset_parameter(body.get("dataset"))
+    codes = _posted_areas(found, body.get("areas"))
+    components = found.components
+    component = body.get("component")
+    if component is not None:
+        if not isinstance(component, str):
+            raise ApiError(400, f"component: expected a string, not {json_type(component)}")
+        components = [_single_component(found, component)]
+    grouping = pd.DataFrame({"lsoa": codes, "group": "posted", "share": 1.0})
+    results: list[dict] = []
+    if found.release.get("builder") == "imd":
+        method, population = minter().method("imd-area-summaries"), None
+        for component in components:
+            summary, population = _official_summary(found, grouping, component)
+            for measure in [*MEASURES, "population"]:
+                value = summary.loc["posted", measure]
+                if component != "imd" and measure in IMD_ONLY:
+                    continue
+                results.append(
+                    {"component": component, "measure": measure, "value": json_number(value, False)}
+                )
+    else:
+        method = minter().method("aggregate-by-declared-rule")
+        parts = pd.DataFrame({"part": codes, "group": "posted"})
+        for component in components:
+            for measure in found.measures:
+                rule = _rules()[measure].aggregation_rule
+                if rule == "not-aggregable":
+                    continue
+                combined, population = _combine(found, parts, component, measure, rule)
+                value = combined.loc["posted", "value"]
+                results.append(
+                    {
+                        "component": component,
+                        "measure": measure,
+                        "rule": rule,
+                        "value": json_number(value, False),
+                    }
+                )
+    return jsonify(
+        {
+            "dataset": found.uri,
+            "method": method,
+            "population": population,
+            "inputs": {"dataset": found.uri, "areas": len(codes), "area_codes": codes},
+            "results": results,
+        }
+    )
+
+
+def _single_component(found: PublishedDataset, raw: str | None) -> str:
+    if raw is None or raw == "":
+        return found.components[0]
+    if raw not in found.components:
+        raise ApiError(400, f"component: {raw!r} not in this dataset (one of: {', '.join(found.components)})")
+    return raw
+
+
+def _posted_areas(found: PublishedDataset, areas) -> list[str]:
+    if not isinstance(areas, list) or not areas or not all(isinstance(a, str) for a in areas):
+        raise ApiError(400, "areas: expected a non-empty JSON list of GSS codes")
+    if len(areas) > MAX_POSTED_AREAS:
+        raise ApiError(400, f"areas: {len(areas):,} codes; at most {MAX_POSTED_AREAS:,}")
+    for code in areas:
+        check_code(code, "areas")
+    repeated = sorted(code for code, times in Counter(areas).items() if times > 1)
+    if repeated:
+        raise ApiError(400, f"areas: listed more than once (would count twice): {', '.join(repeated[:10])}")
+    known = set(found.table["area"].cat.categories)
+    missing = [a for a in areas if a not in known]
+    if missing:
+        geography = tables().geography
+        other_level = [a for a in missing if geography.level_of(a)]
+        if other_level:
+            raise ApiError(
+                400,
+                f"areas: {', '.join(other_level[:10])} are not {found.level} areas of {found.name}"
+                f" ({len(other_level):,} in all)",
+            )
+        raise ApiError(404, f"areas: unknown area(s) {', '.join(missing[:10])} ({len(missing):,} in all)")
+    return sorted(areas)
+
+
+def _official_to_level(found: PublishedDataset, level: str, component: str) -> dict:
+    """IoD summary measures per area of ``level``: from the precomputed derived dataset if there is one."""
+    measure = request.args.get("measure") or "average-score"
+    if measure not in [*MEASURES, "population"]:
+        raise ApiError(
+            400, f"measure: {measure!r} is not a summary measure ({', '.join([*MEASURES, 'population'])})"
+        )
+    names = tables().geography.names
+    releases = tables().releases()
+    derived = next(
+        (
+            n
+            for n, r in sorted(releases.items())
+            if r.get("derived_from") == found.name and r.get("level") == level
+        ),
+        None,
+    )
+    if derived is not None:
+        summary = tables().dataset(derived)
+        wide = summary.wide(component)
+        period = summary.release["period"]
+        rank = f"rank-of-{measure}"
+        ranks = wide[rank].tolist() if rank in wide.columns else [None] * len(wide)
+        rows = [
+            {
+                "area": code,
+                "area_label": names.get(code, ""),
+                "value": json_number(value, False),
+                "rank": json_number(area_rank, True),
+                "population": json_number(population, False),
+                "observation": summary.observation_uri(code, period, component, measure),
+            }
+            for code, value, area_rank, population in zip(
+                wide.index, wide[measure].tolist(), ranks, wide["population"].tolist(), strict=True
+            )
+        ]
+        method, vintage, source = summary.release["method"], summary.release["vintage"], summary.uri
+    else:
+        grouping = tables().geography.grouping(level)
+        table, population = _official_summary(found, grouping, component)
+        ranks = rank_descending(table[measure]) if table[measure].notna().all() else None
+        rows = [
+            {
+                "area": code,
+                "area_label": names.get(code, ""),
+                "value": json_number(table.loc[code, measure], False),
+                "rank": None if ranks is None else int(ranks[code]),
+                "population": json_number(table.loc[code, "population"], False),
+            }
+            for code in table.index
+        ]
+        method, vintage, source = minter().method("imd-area-summaries"), LEVELS[level], None
+    return {
+        "dataset": found.uri,
+        "derived_dataset": source,
+        "method": method,
+        "level": level,
+        "geography_vintage": vintage,
+        "component": component,
+        "measure": measure,
+        "count": len(rows),
+        "rows": rows,
+    }
+
+
+def _official_summary(found: PublishedDataset, grouping: pd.DataFrame, component: str):
+    """The official measures over LSOA pieces, with the dataset's own denominators when it has them."""
+    wide = found.wide(component)
+    pieces = grouping.merge(wide, left_on="lsoa", right_index=True)
+    if "population" in wide.columns:
+        population = {
+            "label": f"population denominators of {found.name}",
+            "uri": minter().measure("population"),
+        }
+    else:
+        pieces = pieces.merge(
+            tables().ons_population.rename("population"), left_on="lsoa", right_index=True, how="left"
+        )
+        population = _ons_population_source()
+    table = summarise_index(pieces, int(found.release["universe"]), component)
+    table["population"] = (pieces["population"] * pieces["share"]).groupby(pieces["group"]).sum()
+    return table, population
+
+
+def _ons_population_source() -> dict:
+    return {
+        "label": "ONS mid-2018 LSOA population estimates (SAPE21DT11)",
+        "uri": minter().source(ONS_POPULATION),
+    }
+
+
+def _rules():
+    return measures(minter().base)
+
+
+def _by_rule_to_level(found: PublishedDataset, level: str, component: str) -> dict:
+    measure = request.args.get("measure")
+    if not measure or measure not in found.measures:
+        raise ApiError(400, f"measure: required, one of {', '.join(found.measures)}")
+    rule = _rules()[measure].aggregation_rule
+    geography = tables().geography
+    if found.level not in geography.lsoas.columns or FINER[found.level] >= FINER[level]:
+        raise ApiError(400, f"level: {found.name} is at {found.level} level; {level} is not a coarser level")
+    if found.release.get("vintage") != VINTAGES[found.level]:
+        raise ApiError(
+            400,
+            f"dataset: {found.name} uses {found.release.get('vintage')} areas, but the bundled lookups are "
+            f"{VINTAGES[found.level]}; its areas cannot be assigned to {level} areas",
+        )
+    links = geography.lsoas[[found.level, level]].drop_duplicates()
+    links = links[links[found.level].isin(found.table["area"].cat.categories)]  # only this dataset's areas
+    split = links[found.level][links[found.level].duplicated()]
+    if len(split):
+        raise ApiError(
+            400,
+            f"level: {found.name}'s {found.level} areas do not nest in {level} areas "
+            f"({split.nunique()} span several, e.g. {split.iloc[0]}); aggregate from LSOAs instead",
+        )
+    parts = links.rename(columns={found.level: "part", level: "group"})
+    combined, population = _combine(found, parts, component, measure, rule)
+    names = geography.names
+    rows = [
+        {
+            "area": code,
+            "area_label": names.get(code, ""),
+            "value": json_number(row["value"], False),
+            "population": json_number(row["population"], False),
+            "parts": int(row["parts"]),
+            "coverage": float(row["coverage"]),
+        }
+        for code, row in combined.iterrows()
+    ]
+    return {
+        "dataset": found.uri,
+        "method": minter().method("aggregate-by-declared-rule"),
+        "rule": rule,
+        "population": population,
+        "level": level,
+        "geography_vintage": VINTAGES[level],
+        "component": component,
+        "measure": measure,
+        "count": len(rows),
+        "rows": rows,
+    }
+
+
+def _combine(found: PublishedDataset, parts: pd.DataFrame, component: str, measure: str, rule: str):
+    """Aggregate one measure over (part, group) rows by its rule; weights stated with the result."""
+    wide = found.wide(component)
+    geography = tables().geography
+    counts = geography.lsoas.groupby(found.level).size() if found.level in geography.lsoas else None
+    expected = parts.groupby("group").size()
+    parts = parts[parts["part"].isin(wide.index)]
+    frame = parts.assign(value=parts["part"].map(wide[measure]))
+    if "population" in wide.columns:
+        frame["population"] = frame["part"].map(wide["population"])
+        population = {"label": f"population measure of {found.name}", "uri": minter().measure("population")}
+    else:
+        ons = tables().ons_population.reindex(geography.lsoas["lsoa"]).to_numpy()
+        by_part = pd.Series(ons, index=geography.lsoas[found.level].to_numpy()).groupby(level=0).sum()
+        frame["population"] = frame["part"].map(by_part)
+        population = _ons_population_source()
+    frame["lsoas"] = frame["part"].map(counts) if counts is not None else 1
+    try:
+        combined = aggregate_by_rule(frame, rule)
+        combined["coverage"] = combined["parts"] / expected.reindex(combined.index)
+        return combined, population
+    except NotAggregable as error:
+        raise ApiError(400, f"measure: {measure} ({rule}): {error}") from None

@@ -1,0 +1,172 @@
+"""/api/v1/observations: a dataset's observations, filtered and paged, as JSON or CSV."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pandas as pd
+from flask import Response, jsonify, request, url_for
+
+from publisher.rdf.vocab import measures
+
+from ..tables import PublishedDataset
+from .common import (
+    FINER,
+    MAX_PER_PAGE,
+    WHOLE_NUMBER,
+    ApiError,
+    blueprint,
+    check_code,
+    dataset_parameter,
+    json_number,
+    minter,
+    tables,
+)
+
+OBSERVATION_FIELDS = [
+    "observation",
+    "area",
+    "area_label",
+    "period",
+    "component",
+    "measure",
+    "value",
+    "unit",
+    "status",
+]
+
+
+def _choices(parameter: str, allowed: list[str]) -> list[str] | None:
+    raw = request.args.get(parameter)
+    if raw is None or raw == "":
+        return None
+    values = [v.strip() for v in raw.split(",") if v.strip()]
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise ApiError(
+            400, f"{parameter}: {', '.join(unknown)} not in this dataset (one of: {', '.join(allowed)})"
+        )
+    return values
+
+
+def _integer(parameter: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(parameter, str(default))
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses; and a bounded length,
+    # as int() refuses strings of more than 4,300 digits
+    if not WHOLE_NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
+        raise ApiError(400, f"{parameter}: {raw!r} is not a whole number from {low} to {high}")
+    return int(raw)
+
+
+def _areas_within(code: str, level: str) -> set[str]:
+    """Areas of ``level`` inside area ``code`` (by the LSOA lookups)."""
+    check_code(code, "within")
+    geography = tables().geography
+    within_level = geography.level_of(code)
+    if within_level is None:
+        raise ApiError(404, f"within: area {code} is not known")
+    if FINER.get(level, 0) >= FINER[within_level]:
+        raise ApiError(400, f"within: {code} is a {within_level}; {level} areas do not nest inside it")
+    lsoas = (
+        geography.lsoas
+        if within_level == "country"
+        else geography.lsoas[geography.lsoas[within_level] == code]
+    )
+    return set(lsoas[level])
+
+
+def _wants_csv() -> bool:
+    requested = request.args.get("format")
+    if requested not in (None, "", "json", "csv"):
+        raise ApiError(400, f"format: {requested!r} is not json or csv")
+    if requested:
+        return requested == "csv"
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
+    return best == "text/csv"
+
+
+@blueprint.route("/observations")
+def observations():
+    found = dataset_parameter(request.args.get("dataset"))
+    periods = sorted(found.table["period"].cat.categories)
+    chosen = {
+        column: _choices(column, allowed)
+        for column, allowed in (
+            ("period", periods),
+            ("component", found.components),
+            ("measure", found.measures),
+        )
+    }
+    areas: set[str] | None = None
+    if request.args.get("area"):
+        codes = [check_code(c.strip(), "area") for c in request.args["area"].split(",") if c.strip()]
+        unknown = sorted(found.unknown_areas(codes))
+        if unknown:
+            raise ApiError(404, f"area: {', '.join(unknown[:10])} not in {found.name}")
+        areas = set(codes)
+    if request.args.get("within"):
+        inside = _areas_within(request.args["within"], found.level)
+        areas = inside if areas is None else areas & inside
+    table = found.table if areas is None else found.rows_of(areas)
+    mask = pd.Series(True, index=table.index)
+    for column, values in chosen.items():
+        if values is not None:
+            mask &= table[column].isin(values)
+    page = _integer("page", 1, 1, 10**9)
+    per_page = _integer("per_page", 100, 1, MAX_PER_PAGE)
+    selected = table[mask]
+    total = len(selected)
+    rows = selected.iloc[(page - 1) * per_page : page * per_page]
+    records = _observation_records(found, rows)
+    if _wants_csv():
+        buffer = io.StringIO()
+        pd.DataFrame(records, columns=OBSERVATION_FIELDS).to_csv(buffer, index=False)
+        return Response(buffer.getvalue(), mimetype="text/csv")
+    pages = max(1, math.ceil(total / per_page))
+    following = None
+    if page < pages:
+        following = url_for(".observations", **{**request.args.to_dict(), "page": page + 1}, _external=False)
+    return jsonify(
+        {
+            "dataset": found.uri,
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+            "pages": pages,
+            "next": following,
+            "observations": records,
+        }
+    )
+
+
+def _observation_records(found: PublishedDataset, rows: pd.DataFrame) -> list[dict]:
+    names = tables().geography.names
+    integer = _integer_measures()
+    return [
+        {
+            "observation": found.observation_uri(a, p, c, m),
+            "area": a,
+            "area_label": names.get(a, ""),
+            "period": p,
+            "component": c,
+            "measure": m,
+            "value": json_number(v, m in integer),
+            "unit": u,
+            "status": s or None,
+        }
+        for a, p, c, m, v, u, s in zip(
+            rows["area"],
+            rows["period"],
+            rows["component"],
+            rows["measure"],
+            rows["value"],
+            rows["unit"],
+            rows["status"],
+            strict=True,
+        )
+    ]
+
+
+def _integer_measures() -> set[str]:
+    return {n for n, m in measures(minter().base).items() if m.integer}

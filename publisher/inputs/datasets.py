@@ -1,0 +1,132 @@
+"""Dataset definitions (data/datasets.toml): what to publish and from which inputs."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ..rdf.uris import OGL_V3, check_segment, period
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    series: str
+    series_title: str
+    edition: str
+    builder: str
+    period: str
+    title: str
+    description: str
+    missing_values: str
+    source_issued: str
+    geography_level: str
+    geography_vintage: str
+    area_code_pattern: str
+    ranking_universe: int
+    components: list[str]
+    measures: list[str]
+    inputs: dict
+    denominators: dict = field(default_factory=dict)
+    publishes_area_facts: bool = True
+    rank_direction: str = "1 = most deprived"
+    derived_from: str = ""  # "series/edition" of the dataset this one is computed from
+    publisher: str = ""  # id of a registered publisher (data/publishers.toml); "" = this deployment
+    licence: str = ""  # URI; "" = the Open Government Licence v3.0
+    root: Path = Path(".")
+    source: DatasetSpec | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return f"{self.series}/{self.edition}"
+
+    @property
+    def licence_uri(self) -> str:
+        return self.licence or OGL_V3
+
+    def input_path(self, relative: str) -> Path:
+        """Resolve an input path, refusing anything outside the datasets file's folder."""
+        path = (self.root / relative).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise ValueError(f"{self.name}: input {relative!r} is outside {self.root}")
+        return path
+
+    def input_files(self) -> list[Path]:
+        """Every input file, each once, in a stable order (with those of the dataset derived from)."""
+        names: list[str] = []
+        for value in self.inputs.values():
+            names.extend([value] if isinstance(value, str) else value)
+        paths = {self.input_path(n) for n in names}
+        if self.source is not None:
+            paths |= set(self.source.input_files())
+        return sorted(paths)
+
+
+def load_datasets(path: Path) -> list[DatasetSpec]:
+    with path.open("rb") as handle:
+        content = tomllib.load(handle)
+    entries = content.get("dataset", []) + [e for d in content.get("derived", []) for e in _expand(d)]
+    specs = []
+    for entry in entries:
+        try:
+            spec = DatasetSpec(**entry, root=path.parent)
+        except TypeError as error:
+            name = f"{entry.get('series')}/{entry.get('edition')}"
+            raise ValueError(f"{path}: dataset {name}: {error}") from None
+        check_segment(spec.series, "series")
+        check_segment(spec.edition, "edition")
+        period(spec.period)
+        specs.append(spec)
+    by_name = {s.name: s for s in specs}
+    for index, spec in enumerate(specs):
+        if spec.derived_from:
+            if spec.derived_from not in by_name:
+                raise ValueError(f"{path}: dataset {spec.name} is derived from unknown {spec.derived_from!r}")
+            specs[index] = replace(spec, source=by_name[spec.derived_from])
+    return specs
+
+
+SPEC_FILE = "dataset.json"
+
+
+def save_spec(spec: DatasetSpec, folder: Path) -> None:
+    """Write the definition of a dataset not in the datasets file (a submission) beside its inputs."""
+    values = {k: v for k, v in vars(spec).items() if k not in ("root", "source")}
+    (folder / SPEC_FILE).write_text(json.dumps(values, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def submitted_datasets(root: Path) -> list[DatasetSpec]:
+    """The datasets published by `localindex ingest`, from var/submissions/{publisher}/{series}/{edition}/."""
+    return [
+        DatasetSpec(**json.loads(path.read_text(encoding="utf-8")), root=root)
+        for path in sorted(root.glob(f"*/*/*/{SPEC_FILE}"))
+    ]
+
+
+def all_datasets(settings) -> list[DatasetSpec]:
+    return load_datasets(settings.datasets_file) + submitted_datasets(settings.submissions_dir)
+
+
+def select(specs: list[DatasetSpec], names: list[str]) -> list[DatasetSpec]:
+    """Pick datasets by 'series' or 'series/edition'; all when no names are given."""
+    if not names:
+        return specs
+    chosen = [s for s in specs if s.name in names or s.series in names]
+    unknown = [n for n in names if not any(s.name == n or s.series == n for s in specs)]
+    if unknown:
+        known = ", ".join(s.name for s in specs)
+        raise ValueError(f"unknown dataset(s): {', '.join(unknown)} (known: {known})")
+    return chosen
+
+
+def _expand(derived: dict) -> list[dict]:
+    """One dataset entry per level of a ``[[derived]]`` entry; {level_title} fills in the texts."""
+    common = {k: v for k, v in derived.items() if k != "levels"}
+    entries = []
+    for level in derived.get("levels", {}).values():
+        entry = common | {k: v for k, v in level.items() if k != "level_title"}
+        for text in ("title", "description", "missing_values"):
+            entry[text] = entry[text].replace("{level_title}", level.get("level_title", ""))
+        entries.append(entry)
+    return entries
