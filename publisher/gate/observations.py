@@ -58,6 +58,12 @@ class Expected:
     withheld: frozenset[str]  # obsStatus IRIs that stand for a missing value
 
 
+def _owned(frame: pl.DataFrame) -> pl.DataFrame:
+    """A copy of a (small) frame with its own string buffers: a slice of a block's strings would keep
+    the whole block in memory for as long as the slice lives."""
+    return pl.DataFrame(frame.to_dict(as_series=False), schema=frame.schema)
+
+
 def _distinct_counts(frame: pl.DataFrame, records: pl.DataFrame, columns: dict[str, int]) -> pl.DataFrame:
     """Counts of distinct values where a record repeats a predicate (rare: a repeated identical triple
     is one triple, two different values are two), so that the common case never hashes strings."""
@@ -91,7 +97,7 @@ class ObservationPass:
     strays: list[pl.Series] = field(default_factory=list)  # subjects of records without type or dataset
     other: list[pl.DataFrame] = field(default_factory=list)
     sample: list[pl.DataFrame] = field(default_factory=list)
-    coded: dict[str, list[pl.DataFrame]] = field(default_factory=dict)  # column → (value, a subject)
+    coded: dict[str, dict[str, str]] = field(default_factory=dict)  # column → value → a subject
     observations: list[pl.DataFrame] = field(default_factory=list)  # observation triples of a block
     _carry: pl.DataFrame | None = None
 
@@ -141,7 +147,7 @@ class ObservationPass:
         records = records.filter(is_observation)
         runs = records["run"]
         in_record = pl.col("run").is_in(runs.implode())
-        self.other.append(frame.filter(~in_record).select("s", "p", "o"))
+        self.other.append(_owned(frame.filter(~in_record).select("s", "p", "o")))
         observations = frame.filter(in_record).select("s", "p", "o")
         if records.height == 0:
             return observations
@@ -206,7 +212,9 @@ class ObservationPass:
         else:
             return
         if chosen.len():
-            self.sample.append(frame.filter(pl.col("run").is_in(chosen.implode())).select("s", "p", "o"))
+            self.sample.append(
+                _owned(frame.filter(pl.col("run").is_in(chosen.implode())).select("s", "p", "o"))
+            )
 
     def _per_observation_rules(self, records: pl.DataFrame) -> None:
         rules = _rules(self.expected)
@@ -223,21 +231,22 @@ class ObservationPass:
         found.count += count
 
     def _remember(self, records: pl.DataFrame) -> None:
-        self.keys.append(
+        self.keys.append(  # categorical: a string column would keep the whole block's buffers alive
             records.select(
-                pl.coalesce("area_code", "area").alias("area"),
-                pl.coalesce("period_code", "period").alias("period"),
-                pl.coalesce("component_code", "component").alias("component"),
-                pl.coalesce("measure", "measure_type").alias("measure"),
+                pl.coalesce("area_code", "area").cast(pl.Categorical).alias("area"),
+                pl.coalesce("period_code", "period").cast(pl.Categorical).alias("period"),
+                pl.coalesce("component_code", "component").cast(pl.Categorical).alias("component"),
+                pl.coalesce("measure", "measure_type").cast(pl.Categorical).alias("measure"),
                 pl.col("measure").is_not_null().alias("in_structure"),
             )
         )
         self.subjects.append(records["s"].hash(seed=0))
-        self.strays.append(records.filter(~pl.col("typed") & _none("dataset"))["s"])
+        self.strays.append(_owned(records.filter(~pl.col("typed") & _none("dataset")).select("s"))["s"])
         for column in CODED:
-            self.coded.setdefault(column, []).append(
-                records.filter(pl.col(column).is_not_null()).unique(column, keep="first").select(column, "s")
-            )
+            seen = self.coded.setdefault(column, {})
+            firsts = records.filter(pl.col(column).is_not_null()).unique(column, keep="first")
+            for value, subject in zip(firsts[column].to_list(), firsts["s"].to_list(), strict=True):
+                seen.setdefault(value, subject)
 
     def _whole_release_rules(self) -> None:
         if not self.keys:
@@ -281,20 +290,15 @@ class ObservationPass:
             if column not in members:  # the structure gives this property no code list
                 continue
             allowed = members[column]
-            seen = pl.concat(
-                self.coded.get(column) or [pl.DataFrame(schema={column: pl.String, "s": pl.String})]
-            )
-            bad = seen.unique(column, keep="first").filter(~pl.col(column).is_in(list(allowed)))
-            if bad.height == 0:
+            bad = [(v, s) for v, s in self.coded.get(column, {}).items() if v not in allowed]
+            if not bad:
                 continue
             where = f"the area list {area_list}" if column == "area" else "the code list"
-            focus = [f"{s.strip('<>')}: {v} is not in {where}" for v, s in bad.head(SHOWN).iter_rows()]
+            focus = [f"{s.strip('<>')}: {v} is not in {where}" for v, s in bad[:SHOWN]]
             if column == "area":
-                self._add(
-                    "LI-area-known", "the reference area is in the dataset area list", focus, bad.height
-                )
+                self._add("LI-area-known", "the reference area is in the dataset area list", focus, len(bad))
             else:
-                self._add("IC-19", f"{column} values come from the structure's code list", focus, bad.height)
+                self._add("IC-19", f"{column} values come from the structure's code list", focus, len(bad))
 
     @property
     def observation_count(self) -> int:
