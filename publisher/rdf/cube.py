@@ -112,7 +112,7 @@ def lexical_values(table: pd.DataFrame, shape: CubeShape) -> pd.Series:
     return out
 
 
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 20_000  # imd-lsoa/2019 written in 7.7 s at 0.4 GB over its table; 200,000: 11.6 s, 1.8 GB
 
 
 def observation_ntriples(table: pd.DataFrame, shape: CubeShape, minter: Minter) -> Iterator[bytes]:
