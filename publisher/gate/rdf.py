@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,9 +146,8 @@ def _small_store(frames: list[pl.DataFrame], minter: Minter) -> ox.Store:
 
 
 def _release_query(name: str, store: ox.Store, **bound: str) -> list:
-    text = (SHAPES_DIR / "release" / f"{name}.rq").read_text()
-    text = re.sub(
-        r"\?(\w+)\b", lambda m: f"<{bound[m.group(1)]}>" if m.group(1) in bound else m.group(0), text
+    text = sparql_checks.bind(
+        (SHAPES_DIR / "release" / f"{name}.rq").read_text(), {k: f"<{v}>" for k, v in bound.items()}
     )
     return list(store.query(text, use_default_graph_as_union=True))
 

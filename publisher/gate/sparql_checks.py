@@ -22,6 +22,11 @@ from .report import SHOWN, Finding
 SCOPES = ("structure", "observations")
 
 
+def bind(query: str, constants: dict[str, str]) -> str:
+    """Replace ?name by its per-dataset constant (IRIs and numbers minted by localindex itself)."""
+    return re.sub(r"\?(\w+)\b", lambda m: constants.get(m.group(1), m.group(0)), query)
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
@@ -46,8 +51,7 @@ class Check:
         return checks
 
     def bind(self, constants: dict[str, str]) -> str:
-        """Replace ?name by its per-dataset constant (IRIs and numbers minted by localindex itself)."""
-        return re.sub(r"\?(\w+)\b", lambda m: constants.get(m.group(1), m.group(0)), self.query)
+        return bind(self.query, constants)
 
 
 def constants(
