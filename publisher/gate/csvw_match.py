@@ -24,27 +24,28 @@ from .report import SHOWN, Finding
 TEMPLATE_PART = re.compile(r"\{([^{}]+)\}")
 UNRESERVED = r"^[A-Za-z0-9._~-]*$"  # cells a URI template expands without percent-encoding
 DATATYPES = {"decimal": uris.XSD + "decimal", "integer": uris.XSD + "integer"}
+SLICE_ROWS = 100_000  # rows of a table turned into triples at a time: bounds the comparison's memory
 
 
 class CsvwMismatch(ValueError):
     """The CSVW cannot be read by position, or uses a feature the comparison does not interpret."""
 
 
-def csvw_triples(metadata_path: Path) -> tuple[list[str], list[pl.DataFrame]]:
-    """(tables read, the triples each table generates as s, p, o frames in N-Triples syntax)."""
+def csvw_triples(metadata_path: Path, tables: list[str] | None = None) -> Iterator[pl.DataFrame]:
+    """The triples the CSVW generates, as s, p, o frames in N-Triples syntax, a slice of rows at a
+    time (a national table's triples would take gigabytes at once); ``tables`` collects the tables read."""
     metadata = json.loads(metadata_path.read_text())
     language = _language(metadata.get("@context"))
-    names, frames = [], []
     for table in metadata["tables"]:
         path = metadata_path.parent / table["url"]
         columns = table["tableSchema"]["columns"]
         cells = _read_by_position(path, [c for c in columns if not c.get("virtual")])
-        names.append(table["url"])
-        for column in columns:
-            if column.get("suppressOutput"):
-                continue
-            frames.append(_column_triples(cells, column, language, path.name))
-    return names, frames
+        if tables is not None:
+            tables.append(table["url"])
+        for rows in cells.iter_slices(SLICE_ROWS):
+            for column in columns:
+                if not column.get("suppressOutput"):
+                    yield _column_triples(rows, column, language, path.name)
 
 
 def _language(context) -> str | None:
@@ -124,34 +125,49 @@ def compare(
 ) -> list[Finding]:
     """Findings (LI-csvw) unless the CSVW's triples are exactly the release's observation triples;
     ``rdf_observations`` reads those again, only to name a few differing triples."""
+    tables: list[str] = []
+    total = (0, 0, 0)
     try:
-        tables, frames = csvw_triples(metadata_path)
+        for frame in csvw_triples(metadata_path, tables):
+            total = add_digests(total, digest(frame))
     except (CsvwMismatch, pl.exceptions.PolarsError) as problem:
         return [Finding("csvw", "LI-csvw", "the CSVW reads by position as the RDF says", [str(problem)], 1)]
-    total = (0, 0, 0)
-    for frame in frames:
-        total = add_digests(total, digest(frame))
     if total == rdf_digest:
         return []
     focus = [f"tables {', '.join(tables)} generate {total[0]:,} triples; the RDF has {rdf_digest[0]:,}"]
-    focus += _differences(pl.concat(frames), rdf_observations())
+    focus += _differences(lambda: csvw_triples(metadata_path), rdf_observations)
     return [Finding("csvw", "LI-csvw", "the CSVW says exactly what the RDF says", focus[:SHOWN], len(focus))]
 
 
-def _differences(csvw: pl.DataFrame, rdf: Iterator[pl.DataFrame]) -> list[str]:
-    """A few triples only the RDF states and a few only the CSVW states."""
-    hashed = pl.struct("s", "p", "o").hash(seed=0).alias("h")
-    csvw = csvw.with_columns(hashed)
-    seen: list[pl.Series] = []
+HASHED = pl.struct("s", "p", "o").hash(seed=0).alias("h")
+
+
+def _differences(
+    csvw: Callable[[], Iterator[pl.DataFrame]], rdf: Callable[[], Iterator[pl.DataFrame]]
+) -> list[str]:
+    """A few triples only the RDF states and a few only the CSVW states (each side read again, keeping
+    only the other side's hashes in memory)."""
+    csvw_hashes = _hashes(csvw())
+    rdf_hashes: list[pl.Series] = []
     only_rdf: list[str] = []
-    for frame in rdf:
-        frame = frame.with_columns(hashed)
-        seen.append(frame["h"])
-        for s, p, o, _ in frame.filter(~pl.col("h").is_in(csvw["h"].implode())).head(SHOWN).iter_rows():
-            only_rdf.append(f"only in the RDF: {s} {p} {o}")
-    rdf_hashes = pl.concat(seen) if seen else pl.Series("h", [], dtype=pl.UInt64)
-    only_csvw = [
-        f"only in the CSVW: {s} {p} {o}"
-        for s, p, o, _ in csvw.filter(~pl.col("h").is_in(rdf_hashes.implode())).head(SHOWN).iter_rows()
-    ]
+    for frame in rdf():
+        frame = frame.with_columns(HASHED)
+        rdf_hashes.append(frame["h"])
+        only_rdf += _shown(frame, csvw_hashes, "only in the RDF", SHOWN - len(only_rdf))
+    known = pl.concat(rdf_hashes) if rdf_hashes else pl.Series("h", [], dtype=pl.UInt64)
+    only_csvw: list[str] = []
+    for frame in csvw():
+        only_csvw += _shown(frame.with_columns(HASHED), known, "only in the CSVW", SHOWN - len(only_csvw))
     return only_rdf[: SHOWN // 2] + only_csvw[: SHOWN // 2]
+
+
+def _hashes(frames: Iterator[pl.DataFrame]) -> pl.Series:
+    hashes = [frame.select(HASHED)["h"] for frame in frames]
+    return pl.concat(hashes) if hashes else pl.Series("h", [], dtype=pl.UInt64)
+
+
+def _shown(frame: pl.DataFrame, other: pl.Series, label: str, wanted: int) -> list[str]:
+    if wanted <= 0:
+        return []
+    missing = frame.filter(~pl.col("h").is_in(other.implode())).head(wanted)
+    return [f"{label}: {s} {p} {o}" for s, p, o, _ in missing.iter_rows()]
