@@ -30,7 +30,7 @@ def build_all(
     """Build each dataset; a failure (bad input or invalid release) leaves its live release as it was."""
     outcomes = []
     with build_lock(settings), ExitStack() as stack:
-        store = open_writable(settings)
+        store = stack.enter_context(open_writable(settings))
         loader = ThreadPoolExecutor(max_workers=1)  # the store loads one release while the next is built
         loading: list[Future] = []
         registry = Registry(settings)

@@ -155,7 +155,10 @@ def serve(settings, host: str | None, port: int | None) -> None:
     """Serve SPARQL, downloads and pages over the published snapshot with gunicorn."""
     from api.server import run
 
-    run(settings.with_overrides(host=host or settings.host, port=port or settings.port))
+    from .store import serving
+
+    with serving(settings):
+        run(settings.with_overrides(host=host or settings.host, port=port or settings.port))
 
 
 @main.group()

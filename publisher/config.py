@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -12,7 +13,8 @@ from .paths import ROOT
 CONFIG_ENV = "LOCALINDEX_CONFIG"
 
 
-STORES = ("embedded", "sparql")
+STORES = ("embedded", "sparql", "virtuoso", "auto")
+VIRTUOSO_BINARIES = ("virtuoso-t", "isql-vt")
 PASSWORD_ENV = "LOCALINDEX_SPARQL_PASSWORD"
 
 
@@ -47,10 +49,12 @@ class Settings:
     submission_max_file_bytes: int = 1_000_000_000
     submission_max_field_chars: int = 10_000
     submission_max_archive_bytes: int = 500_000_000
-    # Where the RDF lives: "embedded" (pyoxigraph under var/store, snapshots by RocksDB backup) or
+    # Where the RDF lives: "embedded" (pyoxigraph under var/store, snapshots by RocksDB backup),
     # "sparql" (an external SPARQL 1.1 store: queries to sparql_query_endpoint through SPARQLWrapper,
-    # releases loaded through the Graph Store Protocol endpoint). The password may instead be given
-    # in $LOCALINDEX_SPARQL_PASSWORD, which keeps it out of the config file.
+    # releases loaded through the Graph Store Protocol endpoint; the password may instead be given
+    # in $LOCALINDEX_SPARQL_PASSWORD, which keeps it out of the config file), "virtuoso" (a Virtuoso
+    # localindex runs itself under var/virtuoso, on the two loopback ports below: the store for
+    # national SPARQL questions) or "auto" (virtuoso where Debian's Virtuoso is installed, else embedded).
     store: str = "embedded"
     sparql_query_endpoint: str = ""
     sparql_graph_store_endpoint: str = ""
@@ -58,6 +62,8 @@ class Settings:
     sparql_password: str = ""
     sparql_auth: str = "digest"
     sparql_load_chunk_triples: int = 100_000
+    virtuoso_http_port: int = 8890
+    virtuoso_sql_port: int = 1111
 
     @property
     def definitions(self) -> str:
@@ -70,6 +76,20 @@ class Settings:
     @property
     def snapshots_dir(self) -> Path:
         return self.var_dir / "snapshots"
+
+    @property
+    def virtuoso_dir(self) -> Path:
+        return self.var_dir / "virtuoso"
+
+    @property
+    def virtuoso_password_file(self) -> Path:
+        return self.virtuoso_dir / "dba-password"
+
+    @property
+    def store_ledger(self) -> Path:
+        """The external store's graphs and what was loaded into each (beside a run Virtuoso's database,
+        so that a new database starts with an empty ledger)."""
+        return (self.virtuoso_dir if self.store == "virtuoso" else self.var_dir) / "store-graphs.json"
 
     @property
     def releases_dir(self) -> Path:
@@ -90,6 +110,15 @@ class Settings:
     def __post_init__(self):
         if self.store not in STORES:
             raise ValueError(f"store must be one of {', '.join(STORES)}, not {self.store!r}")
+        if self.store == "auto":
+            installed = all(shutil.which(binary) for binary in VIRTUOSO_BINARIES)
+            object.__setattr__(self, "store", "virtuoso" if installed else "embedded")
+        if self.store == "virtuoso":
+            virtuoso = f"http://127.0.0.1:{self.virtuoso_http_port}/"
+            object.__setattr__(self, "sparql_query_endpoint", virtuoso + "sparql")
+            object.__setattr__(self, "sparql_graph_store_endpoint", virtuoso + "sparql-graph-crud-auth")
+            object.__setattr__(self, "sparql_user", "dba")
+            object.__setattr__(self, "sparql_auth", "digest")
         if self.external_store:
             for key in ("sparql_query_endpoint", "sparql_graph_store_endpoint"):
                 if not str(getattr(self, key)).startswith(("http://", "https://")):
@@ -99,10 +128,13 @@ class Settings:
 
     @property
     def external_store(self) -> bool:
-        return self.store == "sparql"
+        return self.store in ("sparql", "virtuoso")
 
     @property
     def sparql_secret(self) -> str:
+        if self.store == "virtuoso":
+            path = self.virtuoso_password_file
+            return path.read_text().strip() if path.exists() else "dba"
         return self.sparql_password or os.environ.get(PASSWORD_ENV, "")
 
     def with_overrides(self, **changes) -> Settings:

@@ -66,8 +66,8 @@ def federate(
     minter = Minter.of(settings)
     fetcher = Fetcher(hub.timeout_s, int(hub.max_download_mb * 1024 * 1024))
     reports = []
-    with build_lock(settings):
-        store, registry = open_writable(settings), Registry(settings)
+    with build_lock(settings), open_writable(settings) as store:
+        registry = Registry(settings)
         if ensure_vocabulary(store, registry, minter):
             registry.save()
         _, vocabulary = vocabulary_graph_content(minter)

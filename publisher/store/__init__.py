@@ -1,11 +1,14 @@
-"""The store: what is published (registry.py), its published states (snapshots.py), and the two
-backends behind one face: the embedded pyoxigraph store (embedded.py) and an external SPARQL 1.1
-store (remote.py). A build writes through ``open_writable``, a server reads through ``open_reader``;
-both publish the same way, by a snapshot's manifest.
+"""The store: what is published (registry.py), its published states (snapshots.py), and the
+backends behind one face: the embedded pyoxigraph store (embedded.py), an external SPARQL 1.1 store
+(remote.py) and a Virtuoso localindex runs itself (virtuoso.py). A build writes through
+``open_writable``, a server reads through ``open_reader`` while ``serving`` keeps its store up; all
+publish the same way, by a snapshot's manifest.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Protocol
 
@@ -22,6 +25,7 @@ __all__ = [
     "current_snapshot",
     "open_reader",
     "open_writable",
+    "serving",
 ]
 
 
@@ -37,13 +41,29 @@ class PublishingStore(Protocol):
     def snapshot(self, registry: Registry) -> Path: ...
 
 
-def open_writable(settings: Settings) -> PublishingStore:
-    """The build's handle on the configured store (embedded or external SPARQL)."""
-    if settings.external_store:
+@contextmanager
+def open_writable(settings: Settings) -> Iterator[PublishingStore]:
+    """The build's handle on the configured store, with the Virtuoso localindex runs kept up meanwhile."""
+    if settings.store == "virtuoso":
+        from .virtuoso import VirtuosoWritableStore, running
+
+        with running(settings) as server:
+            yield VirtuosoWritableStore(settings, server)
+    elif settings.external_store:
         from .remote import RemoteWritableStore  # SPARQLWrapper only when a store is external
 
-        return RemoteWritableStore(settings)
-    return WritableStore(settings)
+        yield RemoteWritableStore(settings)
+    else:
+        yield WritableStore(settings)
+
+
+def serving(settings: Settings):
+    """A context in which the configured store answers queries (starts the Virtuoso localindex runs)."""
+    if settings.store == "virtuoso":
+        from .virtuoso import running
+
+        return running(settings)
+    return nullcontext()
 
 
 def open_reader(settings: Settings, snapshot_path: Path | str, graphs: list[str]):

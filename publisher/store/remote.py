@@ -5,7 +5,7 @@ see them yet: every query localindex sends names its dataset (``default-graph-ur
 ``named-graph-uri``) from the published snapshot's manifest, so a graph becomes visible only when a
 manifest naming it is published (var/snapshots/CURRENT swapped) — the same atomic switch as the
 embedded store. Each load is verified by counting the graph afterwards and only then recorded in
-var/store-graphs.json; a load cut short is not recorded, so the next build reloads it.
+its ledger (var/store-graphs.json); a load cut short is not recorded, so the next build reloads it.
 """
 
 from __future__ import annotations
@@ -231,7 +231,7 @@ class RemoteWritableStore:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.graph_store = GraphStore(settings)
-        self.ledger_path = settings.var_dir / "store-graphs.json"
+        self.ledger_path = settings.store_ledger
         settings.var_dir.mkdir(parents=True, exist_ok=True)
         self.ledger: dict = json.loads(self.ledger_path.read_text()) if self.ledger_path.exists() else {}
         self.pending: dict[str, bytes] = {}
@@ -249,14 +249,18 @@ class RemoteWritableStore:
         wanted = registry.release_files()
         missing = [g for g in sorted(wanted) if self.ledger.get(g, {}).get("source") != str(wanted[g])]
         for graph in missing:
-            progress(f"  loading {wanted[graph].name} into the SPARQL store (Graph Store Protocol)")
-            counted = [0]
-            self.graph_store.load(graph, ntriples_chunks(wanted[graph], self.graph_store.chunk, counted))
-            self._record(graph, str(wanted[graph]), counted[0])
+            progress(f"  loading {wanted[graph].name} into the SPARQL store")
+            self._record(graph, str(wanted[graph]), self._load_file(graph, wanted[graph]))
         for graph, content in small_graphs.items():
             if self.ledger.get(graph, {}).get("source") != _digest(content):
                 self.pending[graph] = content
         return bool(missing or self.pending)
+
+    def _load_file(self, graph: str, path: Path) -> int:
+        """Replace ``graph`` by a release's .nt.gz through the Graph Store Protocol; triples sent."""
+        counted = [0]
+        self.graph_store.load(graph, ntriples_chunks(path, self.graph_store.chunk, counted))
+        return counted[0]
 
     def snapshot(self, registry) -> Path:
         """Load the queued small graphs, publish the manifest, then drop graphs nothing names."""
