@@ -13,8 +13,13 @@ the release dumps of the current manifest (.nt.gz, ld_add + rdf_loader_run) and 
 catalogue graphs, and is asked over HTTP with the manifest's graphs as default-graph-uri, as the
 server asks an external store. Answers are compared (row counts) between the engines.
 
-Usage: python bench/sparql_national.py [VAR_DIR] [--runs 5] [--plans union,release] [--only 2,4]
-(default VAR_DIR: var/ of localindex.toml; run `make build` first)
+A build made with ``store = "virtuoso"`` (what `make run` does where Virtuoso is installed) is
+measured as it is served instead: each query sent to `localindex serve` over that var/ (its /sparql,
+with the query checks, worker pool and limits a client meets), against the same Virtuoso asked
+directly over HTTP in the same run.
+
+Usage: python bench/sparql_national.py [VAR_DIR | --config FILE] [--runs 5] [--plans union,release]
+[--only 2,4] (default: the var/ of ./localindex.toml; run `make build` first)
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ sys.path.insert(0, str(ROOT))
 from bench.timing import load_average  # noqa: E402
 from publisher.config import Settings, load_settings  # noqa: E402
 from publisher.store import Snapshot, current_snapshot  # noqa: E402
+from publisher.store.virtuoso import server_of  # noqa: E402
+from tests.conftest import Server  # noqa: E402
 from tests.processes import free_port  # noqa: E402
 from tests.virtuoso import Virtuoso  # noqa: E402
 
@@ -167,10 +174,11 @@ def load_virtuoso(virtuoso: Virtuoso, snapshot: Snapshot) -> tuple[int, float]:
     return triples, time.perf_counter() - started
 
 
-def ask_virtuoso(virtuoso: Virtuoso, text: str, graphs: list[str]) -> int:
+def ask_endpoint(url: str, text: str, graphs: list[str]) -> int:
+    """Rows of a SELECT sent to a SPARQL endpoint (``graphs`` as its default graph, if any)."""
     fields = [("query", text)] + [("default-graph-uri", g) for g in graphs]
     request = urllib.request.Request(
-        virtuoso.url + "sparql",
+        url,
         data=urllib.parse.urlencode(fields).encode(),
         headers={"Accept": "application/sparql-results+json"},
     )
@@ -178,11 +186,11 @@ def ask_virtuoso(virtuoso: Virtuoso, text: str, graphs: list[str]) -> int:
         return len(json.load(response)["results"]["bindings"])
 
 
-def time_virtuoso(virtuoso: Virtuoso, text: str, graphs: list[str], runs: int) -> tuple[list[float], int]:
+def time_endpoint(url: str, text: str, graphs: list[str], runs: int) -> tuple[list[float], int]:
     seconds, rows = [], 0
     for _ in range(runs):
         started = time.perf_counter()
-        rows = ask_virtuoso(virtuoso, text, graphs)
+        rows = ask_endpoint(url, text, graphs)
         seconds.append(time.perf_counter() - started)
     return seconds, rows
 
@@ -190,14 +198,42 @@ def time_virtuoso(virtuoso: Virtuoso, text: str, graphs: list[str], runs: int) -
 # ---------------------------------------------------------------------------------------------- report
 
 
+def served_against_virtuoso(config: Path, settings: Settings, queries: list[Path], runs: int) -> None:
+    """Each query through `localindex serve` on its Virtuoso, against that Virtuoso asked directly."""
+    snapshot = current_snapshot(settings)
+    server = Server(config, free_port())
+    try:
+        direct = server_of(settings).url + "sparql"
+        header = f"{'query':34s} {'served p50':>11s} {'Virtuoso p50':>13s} {'ratio':>7s}  rows  pass"
+        print("\n" + header + "\n" + "-" * len(header))
+        for path in queries:
+            text = path.read_text()
+            time_endpoint(direct, text, snapshot.graphs, 1)  # warm its buffers once
+            v_seconds, v_rows = time_endpoint(direct, text, snapshot.graphs, runs)
+            s_seconds, s_rows = time_endpoint(server.url + "sparql", text, [], runs)
+            v_p50, s_p50 = statistics.median(v_seconds), statistics.median(s_seconds)
+            ratio = s_p50 / v_p50
+            passed = s_p50 <= TARGET_S and ratio <= TARGET_RATIO
+            rows = f"{s_rows}" if s_rows == v_rows else f"{s_rows}≠{v_rows}"
+            print(
+                f"{path.stem:34s} {s_p50 * 1000:8.0f} ms {v_p50 * 1000:10.1f} ms {ratio:6.1f}x {rows:>5s}  "
+                f"{'PASS' if passed else 'fail'}",
+                flush=True,
+            )
+        print(f"\nload average after: {load_average()} (2 cores; medians of {runs} runs)")
+    finally:
+        server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("var_dir", nargs="?", type=Path, default=None)
+    parser.add_argument("--config", type=Path, default=Path("localindex.toml"))
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--plans", default="union,release")
     parser.add_argument("--only", default="", help="comma-separated query numbers, e.g. 2,3a")
     arguments = parser.parse_args()
-    settings = Settings(var_dir=arguments.var_dir) if arguments.var_dir else load_settings()
+    settings = Settings(var_dir=arguments.var_dir) if arguments.var_dir else load_settings(arguments.config)
     snapshot = current_snapshot(settings)
     if snapshot is None or "imd-lsoa/2019" not in snapshot.releases:
         sys.exit(f"no national build under {settings.var_dir}: run `make build` first")
@@ -207,6 +243,9 @@ def main() -> None:
     plans = arguments.plans.split(",")
     print(f"snapshot {snapshot.path.name}: {sum(r['triples'] for r in snapshot.releases.values()):,} triples")
     print(f"load average before: {load_average()}")
+    if settings.store == "virtuoso":
+        served_against_virtuoso(arguments.config.resolve(), settings, queries, arguments.runs)
+        return
 
     with tempfile.TemporaryDirectory(prefix="virtuoso-national-") as scratch:
         virtuoso = Virtuoso(Path(scratch) / "virtuoso", free_port(), free_port(), query_seconds=TIMEOUT_S)
@@ -218,8 +257,9 @@ def main() -> None:
             print("\n" + header + "\n" + "-" * len(header))
             for path in queries:
                 text = path.read_text()
-                time_virtuoso(virtuoso, text, snapshot.graphs, 1)  # warm its buffers once
-                v_seconds, v_rows = time_virtuoso(virtuoso, text, snapshot.graphs, arguments.runs)
+                endpoint = virtuoso.url + "sparql"
+                time_endpoint(endpoint, text, snapshot.graphs, 1)  # warm its buffers once
+                v_seconds, v_rows = time_endpoint(endpoint, text, snapshot.graphs, arguments.runs)
                 v_p50 = statistics.median(v_seconds)
                 for plan in plans:
                     options = (

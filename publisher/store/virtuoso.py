@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..config import VIRTUOSO_BINARIES, Settings
-from .remote import RemoteWritableStore
+from .remote import ExternalStoreError, RemoteWritableStore
 
 INI = Path(__file__).with_name("virtuoso.ini")
 DATABASE = "virtuoso.db"
@@ -35,8 +35,11 @@ STARTUP_SECONDS = 120
 STOP_SECONDS = 60
 
 
-class VirtuosoError(RuntimeError):
-    """Virtuoso is missing, would not start, or refused a statement."""
+class VirtuosoError(ExternalStoreError):
+    """Virtuoso is missing, would not start, or refused a statement (the CLI says so and exits 1)."""
+
+    def __init__(self, message: str):
+        super().__init__(503, message)
 
 
 class VirtuosoServer:
