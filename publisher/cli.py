@@ -140,7 +140,10 @@ def validate(settings, target: str | None, full: bool) -> None:
     specs = all_datasets(settings)
     invalid = False
     for directory in directories:
-        report = validate_release(directory, specs, settings, full=full)
+        try:
+            report = validate_release(directory, specs, settings, full=full)
+        except (ValueError, OSError) as error:  # not a release directory of this publisher's datasets
+            raise click.ClickException(str(error)) from None
         click.echo(report.render())
         invalid |= not report.ok
     if invalid:

@@ -91,8 +91,14 @@ def published(request) -> Settings:
 
 @pytest.fixture(scope="session")
 def national_settings(tmp_path_factory) -> Settings:
-    """Every bundled dataset at national scale and the sample submissions, as `make run` builds them."""
-    settings = Settings(var_dir=tmp_path_factory.mktemp("national") / "var")
+    """Every bundled dataset at national scale and the sample submissions, as `make run` builds them
+    (so into a Virtuoso of its own where Virtuoso is installed: ``store = "auto"``)."""
+    settings = Settings(
+        var_dir=tmp_path_factory.mktemp("national") / "var",
+        store="auto",
+        virtuoso_http_port=free_port(),
+        virtuoso_sql_port=free_port(),
+    )
     outcomes = build_quietly(settings)
     assert all_published(outcomes), [o.error or o.report for o in outcomes]
     for sample, publisher in (("lbbd-spi-2018", "lbbd"), ("hackney-wards-2019", "hackney")):
@@ -114,7 +120,7 @@ class Server:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        wait_until_listening(self.process, port, self.log_path, seconds=30)
+        wait_until_listening(self.process, port, self.log_path, seconds=120)  # a store to start first
 
     def stop(self) -> str:
         """Stop the server; return everything it printed."""
@@ -156,6 +162,8 @@ STORE_FIELDS = (
     "sparql_graph_store_endpoint",
     "sparql_user",
     "sparql_password",
+    "virtuoso_http_port",
+    "virtuoso_sql_port",
 )
 
 

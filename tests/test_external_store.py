@@ -87,7 +87,7 @@ def test_a_load_cut_short_publishes_nothing_and_the_next_build_completes_it(exte
     assert current_snapshot(settings).manifest == before_snapshot  # nothing new was published
     assert served_population(server, CORRECTED_LSOA) == [old]
     ledger = json.loads((settings.var_dir / "store-graphs.json").read_text())
-    assert partial not in ledger  # the half-loaded graph is not recorded as held ...
+    assert ledger[partial] == {"source": None, "loading": True}  # recorded as being loaded, not held ...
     assert RemoteReader(settings, [partial]).count(partial) > 0  # ... though part of it is in the store
 
     # The release was built and validated before the store failed: the next build only loads it.

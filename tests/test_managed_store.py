@@ -10,7 +10,7 @@ import pytest
 
 from publisher.config import Settings, load_settings
 from publisher.store import serving
-from publisher.store.virtuoso import VirtuosoError, server_of
+from publisher.store.virtuoso import VirtuosoError, VirtuosoWritableStore, server_of
 from tests.conftest import Server, all_published, ask, build_quietly, settings_file
 from tests.processes import free_port
 from tests.virtuoso import require_virtuoso
@@ -67,6 +67,27 @@ def test_serve_answers_from_its_virtuoso_and_stops_it(managed):
     finally:
         server.stop()
     assert not server_of(settings).answering()
+
+
+def test_the_served_default_graph_is_the_published_graphs_and_no_other(managed, tmp_path):
+    """Excluding graphs instead of listing them (publisher/store/virtuoso.py) hides a graph still
+    being loaded and Virtuoso's own graphs: every triple counted is in a published graph."""
+    config, settings, _ = managed
+    everything = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    with serving(settings) as virtuoso:
+        loading = "http://127.0.0.1:8080/graph/being-loaded"
+        store = VirtuosoWritableStore(settings, virtuoso)
+        store._loading(loading)
+        store.graph_store.load(loading, iter([b"<urn:a> <urn:b> <urn:c> .\n"]))
+        server = Server(config, free_port())
+        try:
+            status, body = ask(server, everything, "127.0.0.1")
+        finally:
+            server.stop()
+        store.graph_store.delete(loading)
+    ledger = json.loads(settings.store_ledger.read_text())
+    published = sum(entry["triples"] for graph, entry in ledger.items() if graph != loading)
+    assert status == 200 and int(body.splitlines()[1]) == published
 
 
 def test_a_build_while_serving_loads_into_the_running_server_and_leaves_it_up(managed):

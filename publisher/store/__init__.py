@@ -68,6 +68,10 @@ def serving(settings: Settings):
 
 def open_reader(settings: Settings, snapshot_path: Path | str, graphs: list[str]):
     """Read access to a published snapshot; ``graphs`` are those an external store may be asked about."""
+    if settings.store == "virtuoso":
+        from .virtuoso import VirtuosoReader
+
+        return VirtuosoReader(settings, graphs)
     if settings.external_store:
         from .remote import RemoteReader
 

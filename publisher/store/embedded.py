@@ -23,7 +23,7 @@ from ..config import Settings
 from .registry import Registry
 from .snapshots import publish_manifest
 
-BULK_LOAD_LINES = 250_000
+BULK_LOAD_LINES = 500_000
 
 
 def bulk_load_lines(store: ox.Store, graph: str, handle: BinaryIO) -> None:

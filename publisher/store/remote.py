@@ -133,9 +133,9 @@ class RemoteReader:
                 client.setHTTPAuth(DIGEST)
         client.setQuery(text)
         for graph in default_graph or []:
-            client.addDefaultGraph(_iri(graph))
+            client.addDefaultGraph(iri_of(graph))
         for graph in named_graphs or []:
-            client.addNamedGraph(_iri(graph))
+            client.addNamedGraph(iri_of(graph))
         try:
             body = client.query().response.read()
         except SPARQLWrapperException as error:
@@ -197,7 +197,7 @@ class RemoteReader:
         return int(rows[0]["n"].value)
 
 
-def _iri(graph) -> str:
+def iri_of(graph) -> str:
     return graph.value if isinstance(graph, ox.NamedNode) else str(graph)
 
 
@@ -250,6 +250,7 @@ class RemoteWritableStore:
         missing = [g for g in sorted(wanted) if self.ledger.get(g, {}).get("source") != str(wanted[g])]
         for graph in missing:
             progress(f"  loading {wanted[graph].name} into the SPARQL store")
+            self._loading(graph)
             self._record(graph, str(wanted[graph]), self._load_file(graph, wanted[graph]))
         for graph, content in small_graphs.items():
             if self.ledger.get(graph, {}).get("source") != _digest(content):
@@ -265,6 +266,7 @@ class RemoteWritableStore:
     def snapshot(self, registry) -> Path:
         """Load the queued small graphs, publish the manifest, then drop graphs nothing names."""
         for graph, content in sorted(self.pending.items()):
+            self._loading(graph)
             self.graph_store.load(graph, iter([content]))
             self._record(graph, _digest(content), sum(1 for line in content.splitlines() if line.strip()))
         self.pending.clear()
@@ -275,6 +277,11 @@ class RemoteWritableStore:
             del self.ledger[graph]
             self._save()
         return path
+
+    def _loading(self, graph: str) -> None:
+        """Note a graph before loading it: a load cut short is then reloaded, and a server hides it."""
+        self.ledger[graph] = {"source": None, "loading": True}
+        self._save()
 
     def _record(self, graph: str, source: str, expected: int) -> None:
         held = RemoteReader(self.settings, [graph]).count(graph)
