@@ -10,7 +10,8 @@ the same data:
 (c) `csvcubed build` (in its own virtual environment) on imd-lsoa/2019's tidy table, against
     localindex's CSVW step alone (publisher.rdf.csvw.write_csvw) on the same table.
 Ratios are printed; figures go to bench/RESULTS.md.
-Usage: python bench/build.py [--keep DIR]; python bench/build.py --without-build VAR (only (a)-(c))"""
+Usage: python bench/build.py [--keep DIR] [--store virtuoso] (the build's store: embedded by default);
+python bench/build.py --without-build VAR (only (a)-(c))"""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ from publisher.paths import DATA_DIR  # noqa: E402
 from publisher.rdf.csvw import write_csvw  # noqa: E402
 from publisher.rdf.cube import CubeShape, observation_ntriples  # noqa: E402
 from publisher.rdf.uris import Minter  # noqa: E402
-from publisher.store import Registry  # noqa: E402
+from publisher.store import Registry, serving  # noqa: E402
+from tests.processes import free_port  # noqa: E402
 
 SAMPLES = (("lbbd-spi-2018", "lbbd"), ("hackney-wards-2019", "hackney"))  # as `make build` ingests them
 REPEATS = 3  # for (b) and (c); the build itself runs once
@@ -62,26 +64,36 @@ QUBE_CONFIG = {
 }
 
 
-def build_everything(var: Path) -> dict:
-    """What `make build` does, into ``var``: seconds per bundled dataset and per sample submission
-    (run in the child process; progress goes to stderr)."""
-    settings = Settings(var_dir=var)
+def build_everything(var: Path, store: str) -> dict:
+    """What `make build` does, into ``var`` and the given store: seconds per bundled dataset and per
+    sample submission, and the peak RSS of a Virtuoso the build ran (run in the child process;
+    progress goes to stderr)."""
+    ports = {"virtuoso_http_port": free_port(), "virtuoso_sql_port": free_port()}
+    settings = Settings(var_dir=var, store=store, **(ports if store == "virtuoso" else {}))
 
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    outcomes = build_all(settings, all_datasets(settings), progress=say)
-    failed = [o.dataset for o in outcomes if o.status != "published"]
-    seconds = {o.dataset: o.timings for o in outcomes}
-    for sample, publisher in SAMPLES:
-        started = time.perf_counter()
-        result = ingest(DATA_DIR / "submissions" / sample, publisher, settings, progress=say)
-        if result.status != "published":
-            failed.append(sample)
-        seconds[result.dataset] = {"ingest": time.perf_counter() - started}
+    seconds, failed = {}, []
+    with serving(settings) as server:  # one Virtuoso for the whole run, as a server beside builds
+        outcomes = build_all(settings, all_datasets(settings), progress=say)
+        failed = [o.dataset for o in outcomes if o.status != "published"]
+        seconds = {o.dataset: o.timings for o in outcomes}
+        for sample, publisher in SAMPLES:
+            started = time.perf_counter()
+            result = ingest(DATA_DIR / "submissions" / sample, publisher, settings, progress=say)
+            if result.status != "published":
+                failed.append(sample)
+            seconds[result.dataset] = {"ingest": time.perf_counter() - started}
+        virtuoso_peak = _peak_mb(server.process.pid) if server is not None and server.process else None
     if failed:
         sys.exit(f"not published: {', '.join(failed)}")
-    return seconds
+    return {"seconds": seconds, "virtuoso_peak_mb": virtuoso_peak}
+
+
+def _peak_mb(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(int(line.split()[1]) // 1024 for line in status.splitlines() if line.startswith("VmHWM:"))
 
 
 def bare_pyoxigraph_rate(path: Path) -> tuple[int, float]:
@@ -295,6 +307,9 @@ def main() -> None:
     parser.add_argument(
         "--without-build", type=Path, metavar="VAR", help="only (a)-(c), over this built var/"
     )
+    parser.add_argument(
+        "--store", choices=["embedded", "virtuoso"], default="embedded", help="where the build loads"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="localindex-bench-") as scratch:
         if args.without_build:
@@ -306,9 +321,12 @@ def main() -> None:
         load = load_average()
         code = (
             "from pathlib import Path\nfrom bench.build import build_everything",
-            "result = build_everything(Path(sys.argv[1]))",
+            "result = build_everything(Path(sys.argv[1]), sys.argv[2])",
         )
-        run = measured(*code, str(var))
+        run = measured(*code, str(var), args.store)
+        if run["result"]["virtuoso_peak_mb"] is not None:
+            print(f"Virtuoso (a process of its own) peaked at {run['result']['virtuoso_peak_mb']:,} MB")
+        run["result"] = run["result"]["seconds"]
         print(f"\n== localindex build benchmark == [load {load} -> {load_average()}]")
         settings = Settings(var_dir=var)
         releases = Registry(settings).releases
