@@ -12,14 +12,8 @@ from collections import Counter
 import pandas as pd
 from flask import jsonify, request
 
-from publisher.compute.aggregate import (
-    IMD_ONLY,
-    MEASURES,
-    NotAggregable,
-    aggregate_by_rule,
-    rank_descending,
-    summarise_index,
-)
+from publisher.compute.aggregate import NotAggregable, aggregate_by_rule
+from publisher.compute.summaries import IMD_ONLY, MEASURES, area_summaries, ranks_where_complete
 from publisher.inputs.geography import LEVELS, VINTAGES
 from publisher.rdf.vocab import measures
 
@@ -180,7 +174,7 @@ def _official_to_level(found: PublishedDataset, level: str, component: str) -> d
     else:
         grouping = tables().geography.grouping(level)
         table, population = _official_summary(found, grouping, component)
-        ranks = rank_descending(table[measure]) if table[measure].notna().all() else None
+        ranks = ranks_where_complete(table[measure])
         rows = [
             {
                 "area": code,
@@ -219,9 +213,7 @@ def _official_summary(found: PublishedDataset, grouping: pd.DataFrame, component
             tables().ons_population.rename("population"), left_on="lsoa", right_index=True, how="left"
         )
         population = _ons_population_source()
-    table = summarise_index(pieces, int(found.release["universe"]), component)
-    table["population"] = (pieces["population"] * pieces["share"]).groupby(pieces["group"]).sum()
-    return table, population
+    return area_summaries(pieces, int(found.release["universe"]), component), population
 
 
 def _ons_population_source() -> dict:
