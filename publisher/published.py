@@ -97,8 +97,8 @@ class Release:
     The registry and snapshot manifests store a release as a JSON dict of some 35 keys, written by
     release.py (own releases) and hub/harvest.py (a hub's copies), some of them only by one of the
     two or only since a later version. The API used to read that dict by key, with its own default
-    at each of some 150 places; this record reads it once (``from_record``), states each field's
-    type and default, and is all the API sees. Fields a harvested release lacks are None.
+    at each of more than a hundred places; this record reads it once (``from_record``), states each
+    field's type and default, and is all the API sees. A key a record lacks takes the field's default.
     """
 
     name: str  # 'series/edition'; on a hub, a harvested one is 'member/series/edition'
