@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
 
-from publisher.config import Settings, load_settings
-from publisher.rdf.uris import Minter
+from publisher.published import Minter, Settings, load_settings
 
 from . import downloads, embed, inputformat, linkeddata, maps, rest, scorecards, sparql
 from .citation import cite
@@ -66,19 +64,19 @@ def create_app(settings: Settings | None = None) -> Flask:
         releases = [
             {
                 "name": name,
-                "title": release["title"],
-                "href": release["dataset"],
-                "uri": release["dataset"],
-                "observations": release["observations"],
-                "triples": release["triples"],
-                "published": release.get("issued", release["published"][:10]),
-                "revision": release.get("revision", 1),
-                "level": release["level"],
-                "period": release["period"],
+                "title": release.title,
+                "href": release.dataset,
+                "uri": release.dataset,
+                "observations": release.observations,
+                "triples": release.triples,
+                "published": release.issued_date,
+                "revision": release.revision,
+                "level": release.level,
+                "period": release.period,
                 "files": [
                     {"name": n, "href": url}
                     for n, url in downloads.download_urls(minter, release).items()
-                    if Path(release["dir"]).exists()
+                    if release.directory.exists()
                 ],
             }
             for name, release in sorted((snapshot.releases if snapshot else {}).items())

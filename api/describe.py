@@ -15,8 +15,7 @@ from itertools import islice
 
 import pyoxigraph as ox
 
-from publisher.config import Settings
-from publisher.store import Snapshot, open_reader
+from publisher.published import PublishedSnapshot, Settings, open_reader
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 IN_SCHEME = ox.NamedNode("http://www.w3.org/2004/02/skos/core#inScheme")
@@ -37,7 +36,7 @@ MAX_TRIPLES = 50_000
 class Described:
     """The store of one snapshot, opened read-only, with the lookups dereferencing needs."""
 
-    def __init__(self, snapshot: Snapshot, settings: Settings):
+    def __init__(self, snapshot: PublishedSnapshot, settings: Settings):
         self.snapshot = snapshot
         self.store = open_reader(settings, snapshot.path, [*snapshot.graphs, *snapshot.archived_graphs])
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, send_file
 
-from publisher.rdf.uris import Minter
+from publisher.published import Minter, Release
 
 blueprint = Blueprint("downloads", __name__)
 IMMUTABLE_SECONDS = 365 * 24 * 3600
@@ -19,17 +19,10 @@ MEDIA_TYPES = {
 }
 
 
-def revision_record(releases: dict, name: str, revision: int | None = None) -> dict | None:
-    """The registry record of one revision of a published edition (the current one by default)."""
-    current = releases.get(name)
-    if current is None or revision is None or current.get("revision", 1) == revision:
-        return current
-    return next((h for h in current.get("history", []) if h.get("revision", 1) == revision), None)
-
-
-def _release(series: str, edition: str, revision: int | None = None) -> dict:
+def _release(series: str, edition: str, revision: int | None = None) -> Release:
     snapshot = current_app.extensions["localindex_snapshots"].current()
-    release = revision_record(snapshot.releases, f"{series}/{edition}", revision) if snapshot else None
+    current = snapshot.releases.get(f"{series}/{edition}") if snapshot else None
+    release = current.revision_record(revision) if current else None
     if release is None:
         what = f"{series}/{edition}" + (f" revision {revision}" if revision else "")
         abort(404, description=f"no published dataset {what}; see /downloads/")
@@ -57,17 +50,16 @@ def index():
     )
 
 
-def download_urls(minter: Minter, release: dict) -> dict[str, str]:
+def download_urls(minter: Minter, release: Release) -> dict[str, str]:
     """File name → URL of every file of one revision."""
-    revision = release.get("revision", 1)
-    names = sorted(release_files(Path(release["dir"])))
-    return {n: minter.download(release["series"], release["edition"], n, revision) for n in names}
+    names = sorted(release_files(release.directory))
+    return {n: minter.download(release.series, release.edition, n, release.revision) for n in names}
 
 
 @blueprint.route("/downloads/<series>/<edition>/<filename>", defaults={"revision": 1})
 @blueprint.route("/downloads/<series>/<edition>/revision/<int:revision>/<filename>")
 def download(series: str, edition: str, filename: str, revision: int):
-    directory = Path(_release(series, edition, revision)["dir"])
+    directory = _release(series, edition, revision).directory
     published = release_files(directory)
     if filename not in published:  # only names the release holds: no path ever comes from the request
         abort(404, description=f"{filename} is not a file of {series}/{edition}; see /downloads/")

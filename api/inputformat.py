@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 
-from publisher.inputs.submission.manifest import REQUIRED, TEXT_LIMITS
-from publisher.inputs.submission.standard import FORMAT_DIR, FORMAT_VERSION, error_codes, table_format
+from publisher.published import (
+    INPUT_FORMAT_DIR,
+    INPUT_FORMAT_VERSION,
+    MANIFEST_REQUIRED,
+    MANIFEST_TEXT_LIMITS,
+    input_format_errors,
+    input_format_table,
+)
 
 from .citation import cite
 from .linkeddata import dereference
@@ -26,11 +32,11 @@ def documentation():
     return render_template(
         "input_format.html",
         uri=uri,
-        version=FORMAT_VERSION,
-        tables=[table_format(name) for name in TABLES],
-        manifest_keys=[*REQUIRED, "missing_values"],
-        text_limits=TEXT_LIMITS,
-        errors=error_codes(),
+        version=INPUT_FORMAT_VERSION,
+        tables=[input_format_table(name) for name in TABLES],
+        manifest_keys=[*MANIFEST_REQUIRED, "missing_values"],
+        text_limits=MANIFEST_TEXT_LIMITS,
+        errors=input_format_errors(),
         threshold=settings.suppression_threshold,
         cite=cite(uri, "localindex input format, version 1", settings.publisher_name),
     )
@@ -40,6 +46,6 @@ def documentation():
 def schema(name: str):
     if name not in TABLES:
         abort(404)
-    response = send_file(FORMAT_DIR / f"{name}.json", mimetype="application/csvm+json")
+    response = send_file(INPUT_FORMAT_DIR / f"{name}.json", mimetype="application/csvm+json")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

@@ -9,9 +9,8 @@ import math
 import numpy as np
 from flask import Blueprint, current_app, jsonify, render_template, request
 
-from publisher.inputs.boundaries import LEVELS, boundaries
-from publisher.inputs.publishers import publisher_of
-from publisher.rdf.uris import OGL_V3, Minter
+from publisher.published import BOUNDARY_LEVELS as LEVELS
+from publisher.published import Minter, boundaries, publisher_of
 
 from .citation import cite
 from .pages import number_text
@@ -106,7 +105,7 @@ def choropleth(
         )
     rows = found.table[(found.table["component"] == component) & (found.table["measure"] == measure)]
     periods = sorted(rows["period"].astype(str).unique())
-    period = period or (periods[-1] if periods else release["period"])
+    period = period or (periods[-1] if periods else release.period)
     if periods and period not in periods:
         raise ApiError(400, f"period: {period!r} not in {found.name} (one of: {', '.join(periods)})")
     rows = rows[rows["area"].isin(codes) & (rows["period"].astype(str) == period)].set_index("area")
@@ -140,13 +139,13 @@ def choropleth(
         )
     publisher = publisher_of(release, current_app.config["LOCALINDEX_SETTINGS"])
     labels = current_app.extensions["localindex_described"].current().labels
-    scheme = release.get("component_scheme", "")
+    scheme = release.component_scheme
     known = labels([_minter().concept(scheme, component), _minter().measure(measure)])
     return {
         "dataset": found.name,
-        "uri": release["dataset"],
-        "title": release["title"],
-        "licence": release.get("licence", OGL_V3),
+        "uri": release.dataset,
+        "title": release.title,
+        "licence": release.licence,
         "publisher": {"name": publisher.name, "uri": publisher.uri},
         "level": found.level,
         "within": within,
@@ -156,7 +155,7 @@ def choropleth(
         "period": period,
         "periods": periods,
         "measure_label": known.get(_minter().measure(measure), measure),
-        "rank_direction": release.get("rank_direction", ""),
+        "rank_direction": release.rank_direction,
         "classification": classes,
         "boundaries": BOUNDARY_NOTE,
         "type": "FeatureCollection",
@@ -216,7 +215,7 @@ def _map_from(args) -> dict:
 
 def _default_dataset() -> str:
     releases = _tables().releases()
-    mappable = [n for n, r in sorted(releases.items()) if r.get("level") in LEVELS and not r.get("member")]
+    mappable = [n for n, r in sorted(releases.items()) if r.level in LEVELS and not r.member]
     return next((n for n in PREFERRED if n in mappable), mappable[0] if mappable else "imd-ward/2019")
 
 
@@ -281,9 +280,9 @@ def map_page():
 
 def _options() -> list[dict]:
     return [
-        {"name": n, "title": r["title"], "components": r["components"], "measures": r["measures"]}
+        {"name": n, "title": r.title, "components": list(r.components), "measures": list(r.measures)}
         for n, r in sorted(_tables().releases().items())
-        if r.get("level") in LEVELS and not r.get("member")
+        if r.level in LEVELS and not r.member
     ]
 
 

@@ -10,10 +10,17 @@ from urllib.parse import quote
 import pandas as pd
 import pyoxigraph as ox
 
-from publisher.inputs.geography import ENTITIES, VINTAGES
-from publisher.rdf import uris
-from publisher.rdf.uris import Minter
-from publisher.rdf.vocab import measures as vocabulary_measures
+from publisher.published import (
+    ENTITIES,
+    GEOGRAPHY,
+    QB,
+    SDMX_ATTRIBUTE,
+    SDMX_DIMENSION,
+    VINTAGES,
+    Minter,
+    Release,
+    vocabulary_measures,
+)
 
 from .citation import Citation, cite
 
@@ -28,12 +35,12 @@ PREFIXES = {
     "prov": "http://www.w3.org/ns/prov#",
     "void": "http://rdfs.org/ns/void#",
     "foaf": "http://xmlns.com/foaf/0.1/",
-    "qb": uris.QB,
-    "sdmx-dimension": uris.SDMX_DIMENSION,
-    "sdmx-attribute": uris.SDMX_ATTRIBUTE,
+    "qb": QB,
+    "sdmx-dimension": SDMX_DIMENSION,
+    "sdmx-attribute": SDMX_ATTRIBUTE,
     "spdx": "http://spdx.org/rdf/terms#",
     "sh": "http://www.w3.org/ns/shacl#",
-    "geo": uris.GEOGRAPHY,
+    "geo": GEOGRAPHY,
 }
 RDF_TYPE = PREFIXES["rdf"] + "type"
 COMMENTS = (PREFIXES["rdfs"] + "comment", PREFIXES["skos"] + "definition", PREFIXES["dct"] + "description")
@@ -78,8 +85,8 @@ class Labeller:
         return iri
 
     def href(self, iri: str) -> str | None:
-        if iri.startswith(uris.GEOGRAPHY):
-            return f"{self.minter.base}area/{quote(iri[len(uris.GEOGRAPHY) :])}"
+        if iri.startswith(GEOGRAPHY):
+            return f"{self.minter.base}area/{quote(iri[len(GEOGRAPHY) :])}"
         if iri.startswith(("http://", "https://")):
             return iri
         return None
@@ -164,22 +171,20 @@ def number_text(value: float, unit: str) -> str:
     return f"{value:,.3f}".rstrip("0").rstrip(".")
 
 
-def area_rows(table: pd.DataFrame, release: dict, minter: Minter, labels: dict[str, str]) -> list[dict]:
+def area_rows(table: pd.DataFrame, release: Release, minter: Minter, labels: dict[str, str]) -> list[dict]:
     """One row per observation of an area in one release, explained in words."""
     ranks = {m for m, d in vocabulary_measures(minter.defs).items() if d.rank_of}
-    scheme = release.get("component_scheme", "")
+    scheme = release.component_scheme
     rows = []
     for row in table.itertuples(index=False):
-        uri = f"{release['dataset']}/obs/{row.area}/{row.period}/{row.component}/{row.measure}"
+        uri = release.observation_uri(row.area, row.period, row.component, row.measure)
         rows.append(
             {
                 "component": labels.get(minter.concept(scheme, row.component), row.component),
                 "measure": labels.get(minter.measure(row.measure), row.measure),
                 "text": number_text(row.value, str(row.unit)) if row.status != "missing" else "missing",
                 "href": uri,
-                "words": words(
-                    row.measure, row.value, release["universe"], release.get("rank_direction", ""), ranks
-                ),
+                "words": words(row.measure, row.value, release.universe, release.rank_direction, ranks),
             }
         )
     return rows
@@ -190,11 +195,10 @@ def level_label(code: str) -> str:
     return f"{label} ({VINTAGES[level]})" if level in VINTAGES else label
 
 
-def cite_release(release: dict, publisher: str, uri: str | None = None, what: str = "") -> Citation:
+def cite_release(release: Release, publisher: str, uri: str | None = None, what: str = "") -> Citation:
     """Cite a revision (or something in it, ``what`` at ``uri``)."""
-    revision = f"revision {release.get('revision', 1)}"
+    revision = f"revision {release.revision}"
+    issued = release.issued or ""
     if what:
-        return cite(uri, what, publisher, release.get("issued", ""), f"In: {release['title']}, {revision}")
-    return cite(
-        uri or release["dataset"], f"{release['title']} ({revision})", publisher, release.get("issued", "")
-    )
+        return cite(uri, what, publisher, issued, f"In: {release.title}, {revision}")
+    return cite(uri or release.dataset, f"{release.title} ({revision})", publisher, issued)

@@ -23,9 +23,7 @@ from itertools import islice
 
 import pyoxigraph as ox
 
-from publisher.config import Settings
-from publisher.store import open_reader
-from publisher.store.remote import ExternalStoreError
+from publisher.published import ExternalStoreError, Settings, open_reader
 
 from .formats import GRAPH_FORMATS, SELECT_FORMATS
 from .guard import CheckedQuery, RefusedQuery, check_query

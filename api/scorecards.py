@@ -10,10 +10,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, jsonify, request
 
-from publisher.inputs.geography import ENTITIES
-from publisher.inputs.publishers import publisher_of
-from publisher.rdf.uris import OGL_V3, Minter
-from publisher.rdf.vocab import measures as vocabulary_measures
+from publisher.published import ENTITIES, Minter, Release, publisher_of, vocabulary_measures
 
 from .pages import number_text, objects
 
@@ -52,10 +49,10 @@ class Headline:
     rank: str | None  # the measure that ranks it, if the dataset has one
 
 
-def headline(release: dict, minter: Minter) -> Headline | None:
+def headline(release: Release, minter: Minter) -> Headline | None:
     """The measure a scorecard shows for a dataset: the first that is ranked, else the first value."""
     described = vocabulary_measures(minter.defs)
-    measures = release["measures"]
+    measures = release.measures
     ranked = {described[m].rank_of: m for m in measures if m in described and described[m].rank_of}
     for measure in [*HEADLINES, *measures]:
         if measure in measures and measure in ranked:
@@ -99,14 +96,14 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
     if rows.empty or chosen is None:
         return None
     previous = _previous(name, release, tables, code)
-    universe = int(release["universe"])
-    direction = release.get("rank_direction", "")
-    peers = f"{PEERS.get(release['level'], 'areas')} ({universe:,})"
-    scheme = release.get("component_scheme", "")
-    concept_labels = labels([minter.concept(scheme, c) for c in release["components"]])
+    universe = int(release.universe)
+    direction = release.rank_direction
+    peers = f"{PEERS.get(release.level, 'areas')} ({universe:,})"
+    scheme = release.component_scheme
+    concept_labels = labels([minter.concept(scheme, c) for c in release.components])
     by_polarity = {} if chosen.rank else _rankers(found, scheme, minter)
     out = []
-    for component in release["components"]:
+    for component in release.components:
         mine = rows[rows["component"] == component].set_index("measure")
         measure = _measure_with_value(mine, chosen.measure)
         if measure is None:
@@ -135,7 +132,7 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
         among, order, who = universe, direction, peers
         if rank is None and value is not None and component in by_polarity:
             rank, among, order = by_polarity[component].rank(code, measure, period)
-            who = f"{PEERS.get(release['level'], 'areas')} of this dataset ({among:,})"
+            who = f"{PEERS.get(release.level, 'areas')} of this dataset ({among:,})"
         if rank is not None:
             decile = min(10, math.ceil(10 * rank / among))
             key, words = rating(decile, order, who)
@@ -161,10 +158,10 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
     publisher = publisher_of(release, current_app.config["LOCALINDEX_SETTINGS"])
     return {
         "dataset": name,
-        "uri": release["dataset"],
-        "title": release["title"],
-        "period": release["period"],
-        "licence": release.get("licence", OGL_V3),
+        "uri": release.dataset,
+        "title": release.title,
+        "period": release.period,
+        "licence": release.licence,
         "publisher": {"name": publisher.name, "uri": publisher.uri},
         "rank_direction": direction,
         "headline": chosen.measure,
@@ -197,7 +194,7 @@ def _rankers(found, scheme: str, minter: Minter) -> dict[str, PolarityRank]:
     described = current_app.extensions["localindex_described"].current()
     polarity = minter.ontology("polarity")
     rankers = {}
-    for component in found.release["components"]:
+    for component in found.release.components:
         concept = minter.concept(scheme, component)
         stated = objects(described.triples(concept), concept, polarity)
         if stated and not stated[0].endswith("/neutral"):
@@ -214,14 +211,12 @@ def _measure_with_value(mine, preferred: str) -> str | None:
     return (with_value or present or [None])[0]
 
 
-def _previous(name: str, release: dict, tables, code: str) -> dict[str, dict] | None:
+def _previous(name: str, release: Release, tables, code: str) -> dict[str, dict] | None:
     """Headline value and rank per component in the newest earlier edition of the series."""
     earlier = [
-        (r["edition"], n)
+        (r.edition, n)
         for n, r in tables.releases().items()
-        if r.get("series") == release.get("series")
-        and r["edition"] < release["edition"]
-        and not r.get("member")
+        if r.series == release.series and r.edition < release.edition and not r.member
     ]
     if not earlier:
         return None
@@ -239,7 +234,7 @@ def _previous(name: str, release: dict, tables, code: str) -> dict[str, dict] | 
             "edition": edition,
             "value": _number(part.at[chosen.measure, "value"]),
             "rank": None if rank is None else int(rank),
-            "universe": int(found.release["universe"]),
+            "universe": int(found.release.universe),
         }
     return result
 
@@ -252,7 +247,7 @@ def area_scorecards(code: str, level: str, tables, minter: Minter, labels) -> li
     """Scorecards of every current dataset at the area's level with a value for it."""
     cards = []
     for name, release in sorted(tables.releases().items()):
-        if release.get("level") == level:
+        if release.level == level:
             card = scorecard(code, name, tables, minter, labels)
             if card is not None:
                 cards.append(card)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
 
-from publisher.config import Settings
+from publisher.published import Settings
 
 from . import create_app
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from publisher.config import Settings
-from publisher.store import Snapshot, current_snapshot
+from publisher.published import PublishedSnapshot, Settings, current_published
 
 
 class SnapshotWatcher:
@@ -15,15 +14,15 @@ class SnapshotWatcher:
         self.pointer: Path = settings.snapshots_dir / "CURRENT"
         self.settings = settings
         self._seen: tuple[float, int] | None = None
-        self._snapshot: Snapshot | None = None
+        self._snapshot: PublishedSnapshot | None = None
 
-    def current(self) -> Snapshot | None:
+    def current(self) -> PublishedSnapshot | None:
         try:
             stat = self.pointer.stat()
         except FileNotFoundError:
             return None
         key = (stat.st_mtime, stat.st_ino)
         if key != self._seen:
-            self._snapshot = current_snapshot(self.settings)
+            self._snapshot = current_published(self.settings)
             self._seen = key
         return self._snapshot

@@ -11,20 +11,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from publisher.config import Settings
-from publisher.inputs.geography import Geography
-from publisher.inputs.ingest import read_input
-from publisher.rdf.csvw import read_csvw_table
+from publisher.published import Geography, Release, Settings, load_geography, observations, ons_population
 
 from .snapshots import SnapshotWatcher
-
-ONS_POPULATION = "population/lsoa_mid2018.csv.gz"
-TIDY_TYPES = {"area": str, "period": str, "component": str, "measure": str, "unit": str, "status": str}
 
 
 @dataclass
@@ -32,29 +25,29 @@ class PublishedDataset:
     """One published release: what the registry says about it and its observations."""
 
     name: str
-    release: dict
+    release: Release
     table: pd.DataFrame  # area, period, component, measure, value, unit, status
     _wide: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _area_rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def uri(self) -> str:
-        return self.release["dataset"]
+        return self.release.dataset
 
     @property
-    def level(self) -> str:
-        return self.release["level"]
+    def level(self) -> str | None:
+        return self.release.level
 
     @property
-    def measures(self) -> list[str]:
-        return self.release["measures"]
+    def measures(self) -> tuple[str, ...]:
+        return self.release.measures
 
     @property
-    def components(self) -> list[str]:
-        return self.release["components"]
+    def components(self) -> tuple[str, ...]:
+        return self.release.components
 
     def observation_uri(self, area: str, period: str, component: str, measure: str) -> str:
-        return f"{self.uri}/obs/{area}/{period}/{component}/{measure}"
+        return self.release.observation_uri(area, period, component, measure)
 
     def unknown_areas(self, codes: list[str]) -> list[str]:
         return [
@@ -92,12 +85,10 @@ class PublishedTables:
         self._geography: Geography | None = None
         self._population: pd.Series | None = None
 
-    def releases(self) -> dict[str, dict]:
+    def releases(self) -> dict[str, Release]:
         """Own releases by 'series/edition'; on a hub also the harvested ones, by 'member/series/edition'."""
         snapshot = self.snapshots.current()
-        if snapshot is None:
-            return {}
-        return {**snapshot.releases, **snapshot.manifest.get("harvested", {})}
+        return {} if snapshot is None else snapshot.all_releases
 
     def dataset(self, name: str) -> PublishedDataset | None:
         snapshot = self.snapshots.current()
@@ -110,11 +101,7 @@ class PublishedTables:
                 self._datasets, self._generation = {}, generation
             if name not in self._datasets:
                 release = releases[name]
-                if release.get("member"):  # harvested: the tidy table the hub wrote when it checked it
-                    table = pd.read_csv(Path(release["dir"]) / "observations.csv.gz", dtype=TIDY_TYPES)
-                    table["status"] = table["status"].fillna("")
-                else:
-                    table = read_csvw_table(Path(release["dir"]) / f"{release['stem']}.csv-metadata.json")
+                table = observations(release)
                 for column in ("area", "period", "component", "measure", "unit", "status"):
                     table[column] = table[column].astype("category")
                 self._datasets[name] = PublishedDataset(name, release, table)
@@ -124,7 +111,7 @@ class PublishedTables:
     def geography(self) -> Geography:
         with self._lock:
             if self._geography is None:
-                self._geography = Geography.load(self.settings.datasets_file.parent)
+                self._geography = load_geography(self.settings)
             return self._geography
 
     @property
@@ -132,7 +119,5 @@ class PublishedTables:
         """ONS mid-2018 population estimates by LSOA (the bundled SAPE21DT11 table)."""
         with self._lock:
             if self._population is None:
-                path = self.settings.datasets_file.parent / ONS_POPULATION
-                frame = read_input(path, {"lsoa": "code", "population": "decimal"}, key="lsoa")
-                self._population = frame.set_index("lsoa")["population"]
+                self._population = ons_population(self.settings)
             return self._population

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from publisher.compute.aggregate import extent_weight, rank_descending, summarise
 from publisher.compute.indices import imd
+from publisher.compute.summaries import extent_weight, rank_descending, summarise
 from publisher.inputs.datasets import load_datasets
 from publisher.paths import DATA_DIR, SHARED_RAW_DIR
 from publisher.rdf.uris import Minter

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from publisher.compute.aggregate import summarise
 from publisher.compute.indices import imd
+from publisher.compute.summaries import summarise
 from publisher.errors import InputError
 from publisher.inputs.datasets import load_datasets
 from publisher.inputs.geography import Geography, check_shares

@@ -9,8 +9,7 @@ import re
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from publisher.rdf.uris import Minter
-from publisher.rdf.vocab import measures as vocabulary_measures
+from publisher.published import Minter, Release, vocabulary_measures
 
 from ..downloads import IMMUTABLE_SECONDS
 from ..representations import REPRESENTATIONS
@@ -36,20 +35,10 @@ def app_described():
     return described
 
 
-def has_ranks(release: dict) -> bool:
+def has_ranks(release: Release) -> bool:
     """Whether the release has ranks (so its ranking universe means something on a page)."""
     ranks = {m.notation for m in vocabulary_measures(app_minter().defs).values() if m.rank_of}
-    return bool(ranks & set(release.get("measures", [])))
-
-
-def releases_by_dataset(snapshot) -> dict[str, tuple[str, dict, bool]]:
-    """Dataset URI of every revision → (edition name, its record, whether it is current)."""
-    found = {}
-    for name, release in snapshot.releases.items():
-        found[release["dataset"]] = (name, release, True)
-        for old in release.get("history", []):
-            found[old["dataset"]] = (name, {**old, "history": []}, False)
-    return found
+    return bool(ranks & set(release.measures))
 
 
 def respond(iri: str, body: bytes, media_type: str, offered, cacheable_for: int) -> Response:
@@ -72,13 +61,13 @@ def respond(iri: str, body: bytes, media_type: str, offered, cacheable_for: int)
     return response.make_conditional(request)
 
 
-def immutable_for(iri: str, releases: dict) -> int:
+def immutable_for(iri: str, releases: dict[str, tuple[Release, bool]]) -> int:
     """A year for what lies inside a revision (observations, structure, area list); minutes otherwise."""
     owner = owner_of(iri, releases)
-    return IMMUTABLE_SECONDS if owner and iri != owner[1]["dataset"] else SHORT_SECONDS
+    return IMMUTABLE_SECONDS if owner and iri != owner[0].dataset else SHORT_SECONDS
 
 
-def owner_of(iri: str, releases: dict):
+def owner_of(iri: str, releases: dict[str, tuple[Release, bool]]) -> tuple[Release, bool] | None:
     """The revision whose URI space holds ``iri`` (the longest matching dataset URI), if any."""
     best = None
     for dataset, entry in releases.items():

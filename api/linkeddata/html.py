@@ -7,10 +7,7 @@ from urllib.parse import urlencode
 
 from flask import Response, current_app, render_template
 
-from publisher.inputs.boundaries import LEVELS as BOUNDARY_LEVELS
-from publisher.inputs.boundaries import boundaries
-from publisher.inputs.publishers import publisher_of
-from publisher.rdf.vocab import measures as vocabulary_measures
+from publisher.published import BOUNDARY_LEVELS, Release, boundaries, publisher_of, vocabulary_measures
 
 from ..citation import cite
 from ..downloads import download_urls
@@ -39,12 +36,13 @@ from .common import (
 )
 
 
-def dataset_page(iri: str, triples, labeller: Labeller, name: str, release: dict, current: bool) -> str:
+def dataset_page(iri: str, triples, labeller: Labeller, release: Release, current: bool) -> str:
     minter = app_minter()
+    name = release.name
     everything = app_described().snapshot.releases[name]
-    records = [*everything.get("history", []), {**everything, "history": []}]
-    by_dataset = {r["dataset"]: r for r in records}
-    structure = release["structure"]
+    records = everything.revisions
+    by_dataset = {r.dataset: r for r in records}
+    structure = release.structure
     structure_triples = app_described().triples(structure)
     component_specs = objects(structure_triples, structure, PREFIXES["qb"] + "component")
     spec_triples = [t for spec in component_specs for t in app_described().triples(spec)]
@@ -57,34 +55,34 @@ def dataset_page(iri: str, triples, labeller: Labeller, name: str, release: dict
             for o in objects(spec_triples, spec, PREFIXES["qb"] + kind)
         ]
 
-    replaced_by = release.get("replaced_by")
+    replaced_by = release.replaced_by
     view = {
         "uri": iri,
-        "title": release["title"],
+        "title": release.title,
         "description": literal(triples, iri, [PREFIXES["dct"] + "description"]) or "",
         "name": name,
-        "series": labeller.term(minter.series(release["series"])),
-        "edition": release["edition"],
-        "revision": release.get("revision", 1),
+        "series": labeller.term(minter.series(release.series)),
+        "edition": release.edition,
+        "revision": release.revision,
         "current": current,
         "replaced_by": labeller.term(replaced_by) if replaced_by else None,
-        "issued": release.get("issued", release["published"][:10]),
+        "issued": release.issued_date,
         "publisher": labeller.term(publisher_of(release, app_settings()).uri),
         "licence": labeller.term(objects(triples, iri, PREFIXES["dct"] + "license")[0]),
-        "level": release["level"],
-        "vintage": release["vintage"],
-        "period": release["period"],
-        "universe": release["universe"],
-        "rank_direction": release.get("rank_direction", ""),
-        "method": labeller.term(release["method"]) if release.get("method") else None,
+        "level": release.level,
+        "vintage": release.vintage,
+        "period": release.period,
+        "universe": release.universe,
+        "rank_direction": release.rank_direction,
+        "method": labeller.term(release.method) if release.method else None,
         "derived_from": [
             labeller.term(o)
             for o in objects(triples, iri, PREFIXES["prov"] + "wasDerivedFrom")
             if "/data/" in o
         ],
         "missing_values": literal(triples, iri, [minter.ontology("missingValues")]),
-        "observations": release["observations"],
-        "triples": release["triples"],
+        "observations": release.observations,
+        "triples": release.triples,
         "structure": {
             "uri": structure,
             "href": structure,
@@ -98,17 +96,17 @@ def dataset_page(iri: str, triples, labeller: Labeller, name: str, release: dict
         ],
         "revisions": [
             {
-                "number": r.get("revision", 1),
-                "uri": r["dataset"],
-                "href": r["dataset"],
-                "issued": r.get("issued", r["published"][:10]),
-                "current": r["dataset"] == everything["dataset"],
-                "replaced_by_number": (by_dataset.get(r.get("replaced_by")) or {}).get("revision"),
+                "number": r.revision,
+                "uri": r.dataset,
+                "href": r.dataset,
+                "issued": r.issued_date,
+                "current": r.dataset == everything.dataset,
+                "replaced_by_number": _revision_number(by_dataset.get(r.replaced_by)),
             }
             for r in records
         ],
-        "examples": _examples(name, release, current),
-        "embed": _embed(name, release) if current else None,
+        "examples": _examples(release, current),
+        "embed": _embed(release) if current else None,
     }
     notice = _replaced_notice(release)
     return render_template(
@@ -121,7 +119,7 @@ def dataset_page(iri: str, triples, labeller: Labeller, name: str, release: dict
     )
 
 
-def observation_page(iri: str, triples, labeller: Labeller, name: str, release: dict, current: bool) -> str:
+def observation_page(iri: str, triples, labeller: Labeller, release: Release, current: bool) -> str:
     minter = app_minter()
 
     def one(predicate: str):
@@ -138,13 +136,11 @@ def observation_page(iri: str, triples, labeller: Labeller, name: str, release: 
     ranks = {m for m, d in vocabulary_measures(minter.defs).items() if d.rank_of}
     words_text = ""
     if value is not None:
-        words_text = words(
-            notation, float(value), release["universe"], release.get("rank_direction", ""), ranks
-        )
+        words_text = words(notation, float(value), release.universe, release.rank_direction, ranks)
     area = one(PREFIXES["sdmx-dimension"] + "refArea")
     view = {
         "uri": iri,
-        "dataset": labeller.term(release["dataset"]),
+        "dataset": labeller.term(release.dataset),
         "area": area,
         "period": one(PREFIXES["sdmx-dimension"] + "refPeriod"),
         "component": one(component_dimension),
@@ -180,7 +176,7 @@ def resource_page(iri: str, triples, labeller: Labeller, owner, described) -> st
     hashed = described.hash_members(iri)
     if hashed:
         members.append({"title": "Terms in this document", "items": [labeller.term(i) for i in hashed]})
-    notice = _replaced_notice(owner[1], iri[len(owner[1]["dataset"]) :]) if owner else {}
+    notice = _replaced_notice(owner[0], iri[len(owner[0].dataset) :]) if owner else {}
     citation = cite(iri, labeller.known.get(iri) or labeller.compact(iri), app_settings().publisher_name)
     return render_template(
         "resource.html",
@@ -197,15 +193,19 @@ def resource_html(iri: str, triples, described) -> Response:
     return respond(iri, html.encode(), "text/html; charset=utf-8", RDF_SUFFIXES, SHORT_SECONDS)
 
 
-def _replaced_notice(release: dict, tail: str = "") -> dict:
+def _revision_number(release: Release | None) -> int | None:
+    return None if release is None else release.revision
+
+
+def _replaced_notice(release: Release, tail: str = "") -> dict:
     """A replaced revision says so, and links to the same resource in the revision that replaced it."""
-    replaced_by = release.get("replaced_by")
+    replaced_by = release.replaced_by
     if not replaced_by:
         return {}
     return {
         "notice": (
-            f"This is revision {release.get('revision', 1)} of {release['title']}. It was replaced on "
-            f"{release.get('replaced', '')} by a corrected revision; it still resolves, unchanged, "
+            f"This is revision {release.revision} of {release.title}. It was replaced on "
+            f"{release.replaced} by a corrected revision; it still resolves, unchanged, "
             "so that citations of it stay true."
         ),
         "notice_href": replaced_by + tail,
@@ -213,14 +213,15 @@ def _replaced_notice(release: dict, tail: str = "") -> dict:
     }
 
 
-def _embed(name: str, release: dict) -> dict | None:
+def _embed(release: Release) -> dict | None:
     """Snippets that show this dataset on a council's own page (the map only where boundaries exist)."""
+    name = release.name
     found = current_app.extensions["localindex_tables"].dataset(name)
     if found is None or found.table.empty:
         return None
     base, first = app_minter().base, str(found.table["area"].iloc[0])
     chosen = headline(release, app_minter())
-    mappable = release.get("level") in BOUNDARY_LEVELS and bool(boundaries(release["level"]))
+    mappable = release.level in BOUNDARY_LEVELS and bool(boundaries(release.level))
     return {
         "map": embed_snippet(base, name, chosen.measure, None) if mappable and chosen else "",
         "map_page": f"/map?dataset={name}" if mappable else "",
@@ -228,12 +229,13 @@ def _embed(name: str, release: dict) -> dict | None:
     }
 
 
-def _examples(name: str, release: dict, current: bool) -> list[dict]:
+def _examples(release: Release, current: bool) -> list[dict]:
     minter = app_minter()
-    graph = "" if current else f"FROM <{release['graph']}> "
+    name = release.name
+    graph = "" if current else f"FROM <{release.graph}> "
     query = (
         f"SELECT ?area ?component ?measure ?value {graph}WHERE {{\n"
-        f"  ?obs <{PREFIXES['qb']}dataSet> <{release['dataset']}> ;\n"
+        f"  ?obs <{PREFIXES['qb']}dataSet> <{release.dataset}> ;\n"
         f"       <{PREFIXES['sdmx-dimension']}refArea> ?area ;\n"
         f"       <{PREFIXES['qb']}measureType> ?measure ;\n"
         f"       ?measure ?value .\n"
@@ -250,8 +252,8 @@ def _examples(name: str, release: dict, current: bool) -> list[dict]:
         },
         {
             "title": "This dataset's description in Turtle",
-            "command": f"curl -H 'Accept: text/turtle' {release['dataset']}",
-            "href": release["dataset"] + ".ttl",
+            "command": f"curl -H 'Accept: text/turtle' {release.dataset}",
+            "href": release.dataset + ".ttl",
         },
     ]
     if current:

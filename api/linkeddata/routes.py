@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyoxigraph as ox
 from flask import Response, current_app, redirect, render_template, request, send_file
 
-from publisher.rdf.catalog import latest_release, void_graph
-from publisher.rdf.uris import GEOGRAPHY
+from publisher.published import GEOGRAPHY, Release, latest_edition, void_description
 
 from ..citation import cite
 from ..downloads import IMMUTABLE_SECONDS, release_files
@@ -33,7 +30,6 @@ from .common import (
     not_acceptable,
     not_found,
     owner_of,
-    releases_by_dataset,
     respond,
     with_suffix,
 )
@@ -56,7 +52,7 @@ def dereference(path: str):
         edition = minter.edition(parts[1], parts[2])  # revision 1 is the edition itself
         return redirect(with_suffix(edition, suffix), code=301)
     iri = minter.base + path
-    releases = releases_by_dataset(described.snapshot)
+    releases = described.snapshot.by_dataset()
     release = releases.get(iri)
     offered = (*RDF_SUFFIXES, "csv") if release else RDF_SUFFIXES
     representation = choose(suffix, request.accept_mimetypes, offered)
@@ -66,7 +62,7 @@ def dereference(path: str):
     if not triples:
         return not_found(iri, representation.suffix)
     if representation.suffix == "csv":
-        return _dataset_csv(iri, release[1])
+        return _dataset_csv(iri, release[0])
     if representation.suffix != "html":
         body = ox.serialize(triples, format=representation.rdf_format, prefixes=PREFIXES)
         return respond(iri, body, representation.media_type, offered, immutable_for(iri, releases))
@@ -85,8 +81,8 @@ def dereference(path: str):
 def graph(path: str):
     """A named graph's name: 303 See Other to the revision it holds."""
     iri = app_minter().base + "graph/" + path
-    for dataset, (_, release, _) in releases_by_dataset(app_described().snapshot).items():
-        if release["graph"] == iri:
+    for dataset, (release, _) in app_described().snapshot.by_dataset().items():
+        if release.graph == iri:
             return redirect(dataset, code=303)
     if iri in app_described().snapshot.graphs:
         return redirect(app_minter().catalog, code=303)
@@ -123,7 +119,7 @@ def void(suffix: str | None):
     representation = choose(suffix, request.accept_mimetypes, RDF_SUFFIXES[1:] + ("html",))
     if representation is None:
         return not_acceptable(minter.void, RDF_SUFFIXES, suffix)
-    graph = void_graph(app_described().snapshot.releases, minter)
+    graph = void_description(app_described().snapshot, minter)
     triples = list(ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES))
     if representation.suffix == "html":
         return resource_html(minter.void, triples, app_described())
@@ -145,23 +141,23 @@ def area(code: str):
     minter, described = app_minter(), app_described()
     datasets = []
     for name, release in sorted(tables.releases().items()):  # a hub's harvested releases too
-        if release.get("level") != level:
+        if release.level != level:
             continue
         rows = tables.dataset(name).rows_of([code])
         if rows.empty:
             continue
-        iris = {minter.measure(m) for m in release["measures"]}
-        iris |= {minter.concept(release.get("component_scheme", ""), c) for c in release["components"]}
+        iris = {minter.measure(m) for m in release.measures}
+        iris |= {minter.concept(release.component_scheme, c) for c in release.components}
         labels = described.labels(iris)
         datasets.append(
             {
                 "card": scorecard(code, name, tables, minter, described.labels),
-                "title": release["title"],
-                "href": release["dataset"],
+                "title": release.title,
+                "href": release.dataset,
                 "name": name,
-                "period": release["period"],
-                "rank_direction": release.get("rank_direction", ""),
-                "universe": release["universe"] if has_ranks(release) else None,
+                "period": release.period,
+                "rank_direction": release.rank_direction,
+                "universe": release.universe if has_ranks(release) else None,
                 "rows": area_rows(rows, release, minter, labels),
             }
         )
@@ -183,8 +179,8 @@ def area(code: str):
     return respond(page, html.encode(), "text/html; charset=utf-8", ("html",), SHORT_SECONDS)
 
 
-def _dataset_csv(iri: str, release: dict) -> Response:
-    path = Path(release["dir"]) / f"{release['stem']}.csv"
+def _dataset_csv(iri: str, release: Release) -> Response:
+    path = release.directory / f"{release.stem}.csv"
     if path.name not in release_files(path.parent):
         return not_found(iri, "html")
     response = send_file(path, mimetype="text/csv", conditional=True, etag=True)
@@ -196,9 +192,9 @@ def _dataset_csv(iri: str, release: dict) -> Response:
 
 
 def _latest(series: str, suffix: str | None) -> Response:
-    release = latest_release(app_described().snapshot.releases, series)
+    release = latest_edition(app_described().snapshot, series)
     if release is None:
         return not_found(app_minter().latest(series), suffix or "html")
-    response = redirect(with_suffix(release["dataset"], suffix), code=302)
+    response = redirect(with_suffix(release.dataset, suffix), code=302)
     response.headers["Cache-Control"] = "no-cache"
     return response

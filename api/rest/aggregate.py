@@ -12,18 +12,20 @@ from collections import Counter
 import pandas as pd
 from flask import jsonify, request
 
-from publisher.compute.aggregate import (
+from publisher.published import (
     IMD_ONLY,
-    MEASURES,
+    LEVELS,
+    ONS_POPULATION,
+    SUMMARY_MEASURES,
+    VINTAGES,
     NotAggregable,
     aggregate_by_rule,
-    rank_descending,
-    summarise_index,
+    area_summaries,
+    ranks_where_complete,
+    vocabulary_measures,
 )
-from publisher.inputs.geography import LEVELS, VINTAGES
-from publisher.rdf.vocab import measures
 
-from ..tables import ONS_POPULATION, PublishedDataset
+from ..tables import PublishedDataset
 from .common import (
     FINER,
     MAX_POSTED_AREAS,
@@ -45,7 +47,7 @@ def aggregate_to_level():
     if level not in LEVELS:
         raise ApiError(400, f"level: {level!r} is not one of {', '.join(LEVELS)}")
     component = _single_component(found, request.args.get("component"))
-    if found.release.get("builder") == "imd":
+    if found.release.builder == "imd":
         return jsonify(_official_to_level(found, level, component))
     return jsonify(_by_rule_to_level(found, level, component))
 
@@ -67,11 +69,11 @@ def aggregate_posted():
         components = [_single_component(found, component)]
     grouping = pd.DataFrame({"lsoa": codes, "group": "posted", "share": 1.0})
     results: list[dict] = []
-    if found.release.get("builder") == "imd":
+    if found.release.builder == "imd":
         method, population = minter().method("imd-area-summaries"), None
         for component in components:
             summary, population = _official_summary(found, grouping, component)
-            for measure in [*MEASURES, "population"]:
+            for measure in [*SUMMARY_MEASURES, "population"]:
                 value = summary.loc["posted", measure]
                 if component != "imd" and measure in IMD_ONLY:
                     continue
@@ -143,24 +145,19 @@ def _posted_areas(found: PublishedDataset, areas) -> list[str]:
 def _official_to_level(found: PublishedDataset, level: str, component: str) -> dict:
     """IoD summary measures per area of ``level``: from the precomputed derived dataset if there is one."""
     measure = request.args.get("measure") or "average-score"
-    if measure not in [*MEASURES, "population"]:
-        raise ApiError(
-            400, f"measure: {measure!r} is not a summary measure ({', '.join([*MEASURES, 'population'])})"
-        )
+    official = [*SUMMARY_MEASURES, "population"]
+    if measure not in official:
+        raise ApiError(400, f"measure: {measure!r} is not a summary measure ({', '.join(official)})")
     names = tables().geography.names
     releases = tables().releases()
     derived = next(
-        (
-            n
-            for n, r in sorted(releases.items())
-            if r.get("derived_from") == found.name and r.get("level") == level
-        ),
+        (n for n, r in sorted(releases.items()) if r.derived_from == found.name and r.level == level),
         None,
     )
     if derived is not None:
         summary = tables().dataset(derived)
         wide = summary.wide(component)
-        period = summary.release["period"]
+        period = summary.release.period
         rank = f"rank-of-{measure}"
         ranks = wide[rank].tolist() if rank in wide.columns else [None] * len(wide)
         rows = [
@@ -176,11 +173,11 @@ def _official_to_level(found: PublishedDataset, level: str, component: str) -> d
                 wide.index, wide[measure].tolist(), ranks, wide["population"].tolist(), strict=True
             )
         ]
-        method, vintage, source = summary.release["method"], summary.release["vintage"], summary.uri
+        method, vintage, source = summary.release.method, summary.release.vintage, summary.uri
     else:
         grouping = tables().geography.grouping(level)
         table, population = _official_summary(found, grouping, component)
-        ranks = rank_descending(table[measure]) if table[measure].notna().all() else None
+        ranks = ranks_where_complete(table[measure])
         rows = [
             {
                 "area": code,
@@ -219,9 +216,7 @@ def _official_summary(found: PublishedDataset, grouping: pd.DataFrame, component
             tables().ons_population.rename("population"), left_on="lsoa", right_index=True, how="left"
         )
         population = _ons_population_source()
-    table = summarise_index(pieces, int(found.release["universe"]), component)
-    table["population"] = (pieces["population"] * pieces["share"]).groupby(pieces["group"]).sum()
-    return table, population
+    return area_summaries(pieces, int(found.release.universe), component), population
 
 
 def _ons_population_source() -> dict:
@@ -232,7 +227,7 @@ def _ons_population_source() -> dict:
 
 
 def _rules():
-    return measures(minter().base)
+    return vocabulary_measures(minter().base)
 
 
 def _by_rule_to_level(found: PublishedDataset, level: str, component: str) -> dict:
@@ -243,10 +238,10 @@ def _by_rule_to_level(found: PublishedDataset, level: str, component: str) -> di
     geography = tables().geography
     if found.level not in geography.lsoas.columns or FINER[found.level] >= FINER[level]:
         raise ApiError(400, f"level: {found.name} is at {found.level} level; {level} is not a coarser level")
-    if found.release.get("vintage") != VINTAGES[found.level]:
+    if found.release.vintage != VINTAGES[found.level]:
         raise ApiError(
             400,
-            f"dataset: {found.name} uses {found.release.get('vintage')} areas, but the bundled lookups are "
+            f"dataset: {found.name} uses {found.release.vintage} areas, but the bundled lookups are "
             f"{VINTAGES[found.level]}; its areas cannot be assigned to {level} areas",
         )
     links = geography.lsoas[[found.level, level]].drop_duplicates()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from publisher.inputs.geography import ENTITIES, VINTAGES
-from publisher.rdf.uris import STATISTICAL_ENTITY, area
+from publisher.published import ENTITIES, STATISTICAL_ENTITY, VINTAGES, area_uri
 
 from .common import (
     ApiError,
@@ -16,7 +15,7 @@ from .common import (
 
 
 def _area_ref(code: str) -> dict:
-    return {"code": code, "label": tables().geography.names.get(code, ""), "uri": area(code)}
+    return {"code": code, "label": tables().geography.names.get(code, ""), "uri": area_uri(code)}
 
 
 @blueprint.route("/areas/<code>")
@@ -38,6 +37,6 @@ def area_detail(code: str):
             "children": {
                 vintage: [_area_ref(c) for c in codes] for vintage, codes in geography.children(code).items()
             },
-            "datasets": sorted(n for n, r in releases.items() if r.get("level") == level),
+            "datasets": sorted(n for n, r in releases.items() if r.level == level),
         }
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from flask import Blueprint, current_app, jsonify, url_for
 
-from publisher.rdf.uris import Minter
+from publisher.published import Minter
 
 from ..tables import PublishedDataset, PublishedTables
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import current_app, jsonify, url_for
 
-from publisher.inputs.publishers import publisher_of
-from publisher.rdf.uris import OGL_V3
+from publisher.published import Release, publisher_of
 
 from ..downloads import download_urls
 from .common import (
@@ -18,43 +15,42 @@ from .common import (
 )
 
 
-def _describe(name: str, release: dict) -> dict:
+def _describe(name: str, release: Release) -> dict:
     base = minter().base
-    present = Path(release["dir"]).exists()
-    derived_from = release.get("derived_from") or None
+    present = release.directory.exists()
     return {
         "id": name,
-        "uri": release["dataset"],
-        "title": release.get("title"),
-        "period": release.get("period"),
-        "level": release.get("level"),
-        "geography_vintage": release.get("vintage"),
-        "components": release.get("components"),
-        "measures": release.get("measures"),
-        "derived_from": derived_from,
-        "derived": derived_from is not None,
-        "method": release.get("method"),
-        "structure": release.get("structure"),
-        "observations": release["observations"],
-        "published": release["published"],
+        "uri": release.dataset,
+        "title": release.title,
+        "period": release.period,
+        "level": release.level,
+        "geography_vintage": release.vintage,
+        "components": list(release.components),
+        "measures": list(release.measures),
+        "derived_from": release.derived_from,
+        "derived": release.derived_from is not None,
+        "method": release.method,
+        "structure": release.structure,
+        "observations": release.observations,
+        "published": release.published,
         "downloads": _downloads(release) if present else [],
-        "member": release.get("member"),
-        "revision": release.get("revision", 1),
+        "member": release.member,
+        "revision": release.revision,
         "publisher": _publisher(release),
-        "licence": release.get("licence", OGL_V3),
+        "licence": release.licence,
         "sparql": f"{base}sparql",
     }
 
 
-def _publisher(release: dict) -> dict:
+def _publisher(release: Release) -> dict:
     """Who published the release: a registered council or charity, or this deployment."""
     found = publisher_of(release, current_app.config["LOCALINDEX_SETTINGS"])
     return {"id": found.id, "name": found.name, "uri": found.uri}
 
 
-def _downloads(release: dict) -> list[str]:
-    if release.get("member"):  # harvested: the member's own dump
-        return [release["dump"]]
+def _downloads(release: Release) -> list[str]:
+    if release.member:  # harvested: the member's own dump
+        return [release.dump]
     return list(download_urls(minter(), release).values())
 
 
@@ -62,19 +58,19 @@ def _downloads(release: dict) -> list[str]:
 def datasets():
     releases = tables().releases()
     snapshot = current_app.extensions["localindex_snapshots"].current()
-    harvested = snapshot.manifest.get("harvested", {}) if snapshot else {}
+    harvested = snapshot.harvested if snapshot else {}
     return jsonify(
         {
-            "datasets": [_describe(n, r) for n, r in sorted(releases.items()) if not r.get("member")],
+            "datasets": [_describe(n, r) for n, r in sorted(releases.items()) if not r.member],
             "harvested": [
                 {
                     "id": key,
-                    "member": h["member"],
-                    "uri": h["dataset"],
-                    "graph": h["graph"],
-                    "dump": h["dump"],
-                    "sha256": h["sha256"],
-                    "fetched": h["fetched"],
+                    "member": h.member,
+                    "uri": h.dataset,
+                    "graph": h.graph,
+                    "dump": h.dump,
+                    "sha256": h.sha256,
+                    "fetched": h.fetched,
                 }
                 for key, h in sorted(harvested.items())
             ],

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 from flask import Response, jsonify, request, url_for
 
-from publisher.rdf.vocab import measures
+from publisher.published import vocabulary_measures
 
 from ..tables import PublishedDataset
 from .common import (
@@ -169,4 +169,4 @@ def _observation_records(found: PublishedDataset, rows: pd.DataFrame) -> list[di
 
 
 def _integer_measures() -> set[str]:
-    return {n for n, m in measures(minter().base).items() if m.integer}
+    return {n for n, m in vocabulary_measures(minter().base).items() if m.integer}

@@ -23,7 +23,7 @@ from ...inputs.ingest import read_input
 from ...paths import DATA_DIR, QUERIES_DIR
 from ...rdf.uris import Minter
 from .. import tidy
-from ..aggregate import summarise_index
+from ..summaries import area_summaries
 from .table import BuiltTable
 
 QUERY = QUERIES_DIR / "member-lsoa-imd.rq"
@@ -76,10 +76,8 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
     grouping = grouping.merge(whole, on="lsoa")
     pieces = grouping.merge(values, on="lsoa")
     covered_groups = sorted(set(pieces["group"]))
-    summaries = summarise_index(pieces, universes.pop(), "imd")
-    population = (
-        pieces.assign(weighted=pieces["population"] * pieces["share"]).groupby("group")["weighted"].sum()
-    )
+    summaries = area_summaries(pieces, universes.pop(), "imd")
+    population = summaries["population"]
     area_population = (
         grouping.assign(weighted=grouping["total"] * grouping["share"]).groupby("group")["weighted"].sum()
     )

@@ -1,5 +1,6 @@
 """Area summaries of the English Indices of Deprivation (ward, district, region, STP) computed from
-an LSOA edition with the official measures of publisher/compute/aggregate.py, then ranked among the areas.
+an LSOA edition with the official measures of publisher/compute/summaries.py, then ranked among the
+areas.
 
 Each summary uses the index's own population denominator: the LSOA edition's population measure,
 or, for an edition without one, the population input the derived dataset names. Extent and local
@@ -18,7 +19,7 @@ from ...inputs.ingest import read_input
 from ...rdf.uris import Minter
 from ...rdf.vocab import scheme_concepts
 from .. import tidy
-from ..aggregate import MEASURES, rank_descending, summarise_index
+from ..summaries import area_summaries, with_ranks
 from . import imd
 from .table import BuiltTable
 
@@ -43,7 +44,8 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
 
     frames = []
     for component in spec.components:
-        summaries = _summaries(pieces[pieces["component"] == component], source.ranking_universe, component)
+        part = pieces[pieces["component"] == component]
+        summaries = with_ranks(area_summaries(part, source.ranking_universe, component))
         codes = pd.Series(summaries.index)
         for measure in spec.measures:
             unit = UNITS.get(measure, "rank" if measure.startswith("rank-of-") else "proportion")
@@ -70,17 +72,6 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
         checks=[*lsoa.checks, check],
         areas_without_data=empty,
     )
-
-
-def _summaries(pieces: pd.DataFrame, universe: int, component: str) -> pd.DataFrame:
-    """Every summary measure per area, its rank among the areas (where all have it) and population."""
-    result = summarise_index(pieces, universe, component)
-    result["population"] = pieces.groupby("group")["population"].sum()
-    for measure in MEASURES:
-        values = result[measure]
-        ranked = rank_descending(values) if values.notna().all() else pd.Series(pd.NA, index=values.index)
-        result[f"rank-of-{measure}"] = ranked.astype("Float64")
-    return result.astype("float64")
 
 
 def _populations(spec: DatasetSpec, table: pd.DataFrame) -> pd.DataFrame:

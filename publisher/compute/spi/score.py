@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..aggregate import rank_descending
+from ..summaries import rank_descending
 from .diagnostics import pca_weights
 from .method import Component, Method
 
