@@ -191,13 +191,13 @@ def rdflib_slice(edition: LsoaEdition, release_dir: Path) -> None:
     against pyoxigraph's."""
     areas = sorted(edition.table["area"].unique())[:SLICE_AREAS]
     table = edition.table[edition.table["area"].isin(areas)].reset_index(drop=True)
-    text = "".join(observation_ntriples(table, edition.shape, edition.minter))
+    text = b"".join(observation_ntriples(table, edition.shape, edition.minter))
     values = [  # untimed: the values rdflib is given, as plain strings
         tuple(
             (t.value, t.datatype.value if isinstance(t, ox.Literal) else None)
             for t in (quad.subject, quad.predicate, quad.object)
         )
-        for quad in ox.parse(text.encode(), format=ox.RdfFormat.N_TRIPLES)
+        for quad in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)
     ]
 
     def with_rdflib() -> bytes:
@@ -210,7 +210,7 @@ def rdflib_slice(edition: LsoaEdition, release_dir: Path) -> None:
         return graph.serialize(format="nt", encoding="utf-8")
 
     load = load_average()
-    ours_ms, _ = timed(lambda: "".join(observation_ntriples(table, edition.shape, edition.minter)), REPEATS)
+    ours_ms, _ = timed(lambda: b"".join(observation_ntriples(table, edition.shape, edition.minter)), REPEATS)
     rdflib_ms, _ = timed(with_rdflib, REPEATS)
     print(
         f"(b) slice: the first {SLICE_AREAS:,} LSOAs of imd-lsoa/2019, {len(table):,} observations, "
