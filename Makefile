@@ -29,9 +29,10 @@ serve: $(INSTALLED)
 system-packages:
 	.ci/install-system-packages
 
-## test: the whole test suite (builds the national datasets once, in a temporary directory)
+## test: the whole test suite, in two processes, each test module whole in one of them (most tests
+## keep one core busy; the national build, in test_national.py's process, uses both)
 test: $(INSTALLED)
-	$(BIN)/pytest -q --durations=15
+	$(BIN)/pytest -q -n 2 --dist loadscope --durations=15
 
 ## hardening: kill -9 of a publication 20 times, and the soak's 60-second version (CI runs it after test)
 hardening: $(INSTALLED)
