@@ -12,6 +12,7 @@ from . import downloads, embed, inputformat, linkeddata, maps, rest, scorecards,
 from .citation import cite
 from .describe import DescribedSnapshots
 from .pool import QueryPool
+from .requests import refuse_what_no_route_means
 from .snapshots import SnapshotWatcher
 from .tables import PublishedTables
 
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(scorecards.blueprint)
     app.register_blueprint(embed.blueprint)
     app.register_blueprint(linkeddata.blueprint)
+    refuse_what_no_route_means(app)
 
     @app.errorhandler(404)
     @app.errorhandler(405)

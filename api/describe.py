@@ -57,7 +57,12 @@ class Described:
         return list(found)
 
     def exists(self, iri: str) -> bool:
-        return next(iter(self.store.quads_for_pattern(ox.NamedNode(iri), None, None)), None) is not None
+        """Whether anything is said about ``iri``; a string that is not an IRI names nothing."""
+        try:
+            subject = ox.NamedNode(iri)
+        except ValueError:
+            return False
+        return next(iter(self.store.quads_for_pattern(subject, None, None)), None) is not None
 
     def hash_members(self, document: str) -> list[str]:
         return self._hash_documents.get(document, [])

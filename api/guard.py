@@ -6,11 +6,14 @@ store are refused with a readable reason. Nothing here executes the query.
 
 SPARQL's \uXXXX escapes are expanded before anything else (as the spec says) and the expanded text
 is what gets executed: rdflib expands them and pyoxigraph does not, so checking one text and
-running the other would let an escaped quote hide a SERVICE call from the check.
+running the other would let an escaped quote hide a SERVICE call from the check. Line ends are made
+one kind for the same reason: a comment ends at a carriage return for pyoxigraph (as the grammar
+says) but not for rdflib's parser, so ``# x\r SERVICE`` hid a SERVICE clause the engine then ran.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pyparsing import ParseException
@@ -18,6 +21,7 @@ from rdflib.plugins.sparql.algebra import translatePrologue
 from rdflib.plugins.sparql.parser import expandUnicodeEscapes, parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
+LINE_ENDS = re.compile(r"\r\n?")  # CR LF and a lone CR: the grammar's other line ends
 FORMS = {
     "SelectQuery": "SELECT",
     "AskQuery": "ASK",
@@ -54,7 +58,7 @@ def check_query(text: str, known_graphs: set[str], max_length: int) -> CheckedQu
     if len(text) > max_length:
         raise RefusedQuery(f"query is {len(text):,} characters long; the limit is {max_length:,}")
     try:
-        text = expandUnicodeEscapes(text)
+        text = LINE_ENDS.sub("\n", expandUnicodeEscapes(text))
         return _check(text, known_graphs)
     except RefusedQuery:
         raise
