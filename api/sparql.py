@@ -24,10 +24,21 @@ def _error(status: int, message: str) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain")
 
 
+class AmbiguousQuery(ValueError):
+    """More than one query in one request: running either would silently ignore the other."""
+
+
 def _query_text() -> str | None:
+    """The one query of the request: a `query` parameter (URL or form body) or a direct POST body."""
+    given = [*request.args.getlist("query"), *request.form.getlist("query")]
     if request.method == "POST" and request.mimetype == "application/sparql-query":
-        return request.get_data(as_text=True)
-    return request.values.get("query")
+        given.append(request.get_data(as_text=True))
+    if len(given) > 1:
+        raise AmbiguousQuery(
+            f"{len(given)} queries in one request (the URL, the form body and a direct POST body "
+            "each count): send exactly one"
+        )
+    return given[0] if given else None
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
@@ -35,7 +46,10 @@ def sparql() -> Response:
     settings = current_app.config["LOCALINDEX_SETTINGS"]
     if request.values.get("update") is not None or request.mimetype == "application/sparql-update":
         return _error(400, "updates are not allowed: this endpoint is read-only")
-    text = _query_text()
+    try:
+        text = _query_text()
+    except AmbiguousQuery as error:
+        return _error(400, str(error))
     snapshot = current_app.extensions["localindex_snapshots"].current()
     if text is None:
         if request.method == "POST":

@@ -94,6 +94,12 @@ def symlinked(folder: Path) -> None:
     os.symlink("/etc/passwd", folder / OBS)
 
 
+def manifest_symlinked(folder: Path) -> None:
+    outside = folder.parent / "elsewhere.toml"
+    (folder / MANIFEST).rename(outside)
+    os.symlink(outside, folder / MANIFEST)
+
+
 def cp1252(folder: Path) -> None:
     text = (
         (folder / IND)
@@ -175,6 +181,8 @@ CASES = [
     Case("zip-too-big", zipped(("observations.csv", b"0" * 3_000_000), compression=zipfile.ZIP_STORED), "archive", "unpacks to more than", {"submission_max_archive_bytes": 1_000_000}),
     Case("zip-traversal", zipped(("../evil.csv", b"a,b\n")), "unsafe-path", "submission.zip"),
     Case("zip-folder", zipped(("sub/observations.csv", b"a,b\n")), "unsafe-path", "submission.zip"),
+    Case("zip-duplicate-member", zipped(("observations.csv", b"a,b\n"), ("observations.csv", b"c,d\n")), "archive", "members share a name: observations.csv"),
+    Case("manifest-symlink", manifest_symlinked, "unsafe-path", "submission.toml is a link"),
     Case("not-a-zip", lambda f: (f.parent / "bad.zip").write_bytes(b"not a zip") and f.parent / "bad.zip", "archive", "bad.zip"),
 ]  # fmt: skip
 

@@ -326,6 +326,20 @@ def test_delete_source_after_success_and_audit_log(tmp_path):
     assert audit.read(settings.audit_log)[-1]["deleted"] == ["lbbd.zip"]
 
 
+def test_delete_source_through_a_link_removes_only_the_link_and_says_so(tmp_path):
+    settings = Settings(var_dir=tmp_path / "var")
+    archive, link = tmp_path / "kept" / "lbbd.zip", tmp_path / "lbbd-link.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for path in (Path("data/submissions") / LBBD).iterdir():
+            bundle.write(path, path.name)
+    link.symlink_to(archive)
+    said: list[str] = []
+    assert ingest(link, "lbbd", settings, delete_source=True, progress=said.append).status == "published"
+    assert archive.exists() and not link.is_symlink()
+    assert said[-1] == "deleted the source: lbbd-link.zip (a link: the file it points to was kept)"
+
+
 def test_formulas_are_neutralised_in_every_output(tmp_path):
     formula = '=HYPERLINK("http://attacker.example/","Click")'
 

@@ -26,6 +26,11 @@ def unpack(archive: Path, target: Path, max_bytes: int, log: ProblemLog) -> bool
         if len(members) > MAX_MEMBERS:
             log.add(name, None, None, "archive", f"{len(members)} members; at most {MAX_MEMBERS}")
             return False
+        names = [member.filename for member in members]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:  # unpacking would silently keep the last of them
+            log.add(name, None, None, "archive", f"members share a name: {', '.join(repeated)}")
+            return False
         for member in members:
             if member.is_dir():
                 log.add(

@@ -280,7 +280,11 @@ def _sha256(path: Path) -> str:
 
 
 def _delete(source: Path, files: list[Path]) -> list[str]:
-    """Remove what was submitted: the .zip, or the manifest and the files it names."""
+    """Remove what was submitted: the .zip, or the manifest and the files it names. A .zip given as a
+    link loses only the link, and the message says so (only the link was the publisher's to give)."""
+    if source.is_symlink():
+        source.unlink()
+        return [f"{source.name} (a link: the file it points to was kept)"]
     if source.is_file():
         source.unlink()
         return [source.name]

@@ -38,6 +38,9 @@ class Manifest:
 
 def read_manifest(directory: Path, log: ProblemLog) -> Manifest | None:
     path = directory / MANIFEST
+    if path.is_symlink():  # it could point anywhere the publisher's account can read
+        log.add(MANIFEST, None, None, "unsafe-path", f"{MANIFEST} is a link; send the file itself")
+        return None
     if not path.is_file():
         log.add(MANIFEST, None, None, "manifest", f"no {MANIFEST} in the submission (see /def/input-format/)")
         return None

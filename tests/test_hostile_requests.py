@@ -1,6 +1,7 @@
-"""Paths no route can mean answer 4xx on every route, never 500 (api/requests.py): characters an IRI
-path cannot hold, CR/LF, overlong or invalid UTF-8, bidirectional controls, a backslash read as a
-host; and JSON nested beyond the recursion limit is a 400."""
+"""Requests no route can mean answer 4xx on every route, never 500 (api/requests.py): paths with
+characters an IRI path cannot hold, CR/LF, overlong or invalid UTF-8, bidirectional controls, a
+backslash read as a host; JSON nested beyond the recursion limit; and a SPARQL request carrying two
+queries, of which either would be silently ignored (api/sparql.py)."""
 
 from __future__ import annotations
 
@@ -84,3 +85,34 @@ def test_an_ordinary_posted_aggregate_is_still_read(client):
     body = json.dumps({"dataset": "imd-lsoa/2019", "areas": ["E01000027"]})
     response = client.post("/api/v1/aggregate", data=body, content_type="application/json")
     assert response.status_code == 200
+
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+OTHER = "ASK { ?s ?p ?o }"
+
+
+@pytest.mark.parametrize(
+    "request_of",
+    [
+        lambda c: c.post("/sparql?query=" + OTHER, data={"query": COUNT}),
+        lambda c: c.post("/sparql?query=" + OTHER, data=COUNT, content_type="application/sparql-query"),
+        lambda c: c.post("/sparql", data={"query": [COUNT, OTHER]}),
+        lambda c: c.get("/sparql", query_string=[("query", COUNT), ("query", OTHER)]),
+    ],
+    ids=["url-and-form", "url-and-direct-body", "two-in-the-form", "two-in-the-url"],
+)
+def test_two_queries_in_one_request_are_refused_not_one_ignored(client, request_of):
+    response = request_of(client)
+    assert response.status_code == 400
+    assert "send exactly one" in response.get_data(as_text=True)
+
+
+def test_one_query_by_each_binding_is_still_answered(client):
+    json_results = {"Accept": "application/sparql-results+json"}
+    answers = [
+        client.get("/sparql", query_string={"query": COUNT}, headers=json_results),
+        client.post("/sparql", data={"query": COUNT}, headers=json_results),
+        client.post("/sparql", data=COUNT, content_type="application/sparql-query", headers=json_results),
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert len({a.get_json()["results"]["bindings"][0]["n"]["value"] for a in answers}) == 1
