@@ -100,6 +100,20 @@ def manifest_symlinked(folder: Path) -> None:
     os.symlink(outside, folder / MANIFEST)
 
 
+def damaged_zip(folder: Path) -> Path:
+    target = zipped(*((p.name, p.read_bytes()) for p in sorted(folder.iterdir())))(folder)
+    data = bytearray(target.read_bytes())
+    data[200:260] = b"\xff" * 60  # inside the first member's compressed data
+    target.write_bytes(bytes(data))
+    return target
+
+
+def nul_late(folder: Path) -> None:
+    data = (folder / OBS).read_bytes()
+    assert len(data) > 9000
+    (folder / OBS).write_bytes(data[:9000] + b"\x00" + data[9000:])
+
+
 def cp1252(folder: Path) -> None:
     text = (
         (folder / IND)
@@ -183,6 +197,18 @@ CASES = [
     Case("zip-folder", zipped(("sub/observations.csv", b"a,b\n")), "unsafe-path", "submission.zip"),
     Case("zip-duplicate-member", zipped(("observations.csv", b"a,b\n"), ("observations.csv", b"c,d\n")), "archive", "members share a name: observations.csv"),
     Case("manifest-symlink", manifest_symlinked, "unsafe-path", "submission.toml is a link"),
+    Case("zip-damaged", damaged_zip, "archive", "is damaged in the zip"),
+    Case("nul-after-8-kib", nul_late, "binary-file", "observations.csv:"),
+    Case("edition-300-characters", manifest_line('edition = "2019"', 'edition = "' + "9" * 300 + '"'), "manifest", "submission.toml:edition"),
+    Case("title-as-array", manifest_line('title = "Ward indicators of deprivation for Hackney, 2019"', 'title = ["Ward", "indicators"]'), "manifest", "not a TOML array"),
+    Case("title-as-table", manifest_line('title = "Ward indicators of deprivation for Hackney, 2019"', "title = { text = 'Ward' }"), "manifest", "not a TOML table"),
+    Case("escape-in-title", manifest_line('title = "Ward', 'title = "\\u001b[31mWard'), "control-character", "U+001B"),
+    Case("bell-in-description", manifest_line('description = "Eight', 'description = "\\u0007Eight'), "control-character", "U+0007"),
+    Case("right-to-left-override-in-title", manifest_line('title = "Ward', 'title = "\\u202eWard'), "control-character", "U+202E"),
+    Case("escape-in-label", rows_of(IND, set_row(0, label="\x1b[2JIncome deprivation")), "control-character", "indicators.csv:2:label"),
+    Case("direction-mark-in-description", rows_of(IND, set_row(1, description="Rate \u2066reversed\u2069")), "control-character", "indicators.csv:3:description"),
+    Case("full-width-period", rows_of(OBS, lambda r: [*r, r[0] | {"period": "\uff12\uff10\uff11\uff19"}]), "period-type", "observations.csv:170:period"),
+    Case("arabic-indic-digits-in-value", rows_of(OBS, set_row(0, value="\u0661\u0662")), "not-a-number", "observations.csv:2:value"),
     Case("not-a-zip", lambda f: (f.parent / "bad.zip").write_bytes(b"not a zip") and f.parent / "bad.zip", "archive", "bad.zip"),
 ]  # fmt: skip
 

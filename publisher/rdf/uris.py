@@ -23,7 +23,7 @@ REF_PERIOD = SDMX_DIMENSION + "refPeriod"
 UNIT_MEASURE = SDMX_ATTRIBUTE + "unitMeasure"
 OBS_STATUS = SDMX_ATTRIBUTE + "obsStatus"
 
-_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # short enough for a file name too
 
 
 def area(code: str) -> str:
@@ -47,7 +47,7 @@ def period(label: str) -> str:
 def check_segment(value: str, what: str) -> str:
     """Refuse anything that is not a safe, code-like URI path segment."""
     if not _SEGMENT.fullmatch(value):
-        raise ValueError(f"{what} {value!r} is not a valid URI segment (letters, digits, . _ -)")
+        raise ValueError(f"{what} is not a valid URI segment (1 to 64 of letters, digits, . _ -)")
     return value
 
 

@@ -4,6 +4,7 @@ of them, and what they unpack to is small (a zip bomb stops at the limit, whatev
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 
 from .manifest import MANIFEST, SAFE_NAME
@@ -59,17 +60,24 @@ def unpack(archive: Path, target: Path, max_bytes: int, log: ProblemLog) -> bool
         written = 0
         target.mkdir(parents=True, exist_ok=True)
         for member in members:
-            with bundle.open(member) as source, (target / member.filename).open("wb") as out:
-                while block := source.read(BLOCK):
-                    written += len(block)
-                    if written > max_bytes:
-                        log.add(
-                            name,
-                            None,
-                            None,
-                            "archive",
-                            f"unpacks to more than {max_bytes:,} bytes: refused as a zip bomb",
-                        )
-                        return False
-                    out.write(block)
+            try:
+                written = _extract(bundle, member, target, written, max_bytes)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+                log.add(name, None, None, "archive", f"{member.filename} is damaged in the zip ({error})")
+                return False
+            if written > max_bytes:
+                too_big = f"unpacks to more than {max_bytes:,} bytes: refused as a zip bomb"
+                log.add(name, None, None, "archive", too_big)
+                return False
     return True
+
+
+def _extract(bundle: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, written: int, limit: int) -> int:
+    """Unpack one member, stopping past ``limit`` bytes in all; the bytes written so far in all."""
+    with bundle.open(member) as source, (target / member.filename).open("wb") as out:
+        while block := source.read(BLOCK):
+            written += len(block)
+            if written > limit:
+                return written
+            out.write(block)
+    return written

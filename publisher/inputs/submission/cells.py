@@ -10,10 +10,21 @@ from .privacy import neutralise, personal_value
 from .problems import ProblemLog, quoted
 from .standard import Column
 
-NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+# re.ASCII throughout: \d would otherwise take full-width and other scripts' digits, which then
+# passed the checks and broke later steps that need ASCII (tests/test_submission_corpus.py).
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
+THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$", re.ASCII)
 NOT_FINITE = {"nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 URI = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+# Controls (tab and newline aside) and the invisible direction marks that can make published text
+# read other than it is (U+202E turns what follows around).
+UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def unprintable(text: str) -> str | None:
+    """The first character published text may not hold, as U+XXXX (never the text around it)."""
+    found = UNPRINTABLE.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
 
 
 def parse_number(text: str) -> float | str:
@@ -65,6 +76,9 @@ def check_cell(column: Column, cell: str, file: str, row: int, log: ProblemLog) 
         log.add(
             file, row, column.name, "invalid-value", f"value{quoted(text)} is not allowed; expected {allowed}"
         )
+        return ""
+    if (character := unprintable(text)) is not None:
+        log.add(file, row, column.name, "control-character", f"holds {character}, not printable")
         return ""
     if (kind := personal_value(text)) is not None:
         log.add(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...rdf.uris import check_segment
-from .cells import URI
+from .cells import URI, unprintable
 from .privacy import neutralise, personal_value
 from .problems import ProblemLog
 from .standard import FORMAT_VERSION
@@ -65,9 +65,15 @@ def read_manifest(directory: Path, log: ProblemLog) -> Manifest | None:
             log.add(MANIFEST, None, key, "manifest", str(error))
     texts = {}
     for key, limit in TEXT_LIMITS.items():
-        text = str(content.get(key, "")).strip()
+        value = content.get(key, "")
+        if not isinstance(value, str):  # a table or array would be published as its Python repr
+            log.add(MANIFEST, None, key, "manifest", f"expected text, not a TOML {_toml_type(value)}")
+            continue
+        text = value.strip()
         if len(text) > limit:
             log.add(MANIFEST, None, key, "too-long", f"{len(text):,} characters; at most {limit:,}")
+        elif (character := unprintable(text)) is not None:
+            log.add(MANIFEST, None, key, "control-character", f"holds {character}, not printable")
         elif (kind := personal_value(text)) is not None:
             log.add(MANIFEST, None, key, "personal-data", f"the text looks like it holds {kind}")
         texts[key] = neutralise(text)
@@ -113,3 +119,8 @@ def _file(directory: Path, name, key: str, log: ProblemLog) -> Path | None:
         log.add(MANIFEST, None, key, "file-not-found", f"{name} is not in the submission")
         return None
     return path
+
+
+def _toml_type(value) -> str:
+    kinds = {dict: "table", list: "array", bool: "boolean", int: "integer", float: "float"}
+    return next((name for kind, name in kinds.items() if isinstance(value, kind)), "date or time")

@@ -20,9 +20,9 @@ from .problems import ProblemLog, quoted
 from .reader import rows
 from .standard import table_format
 
-GSS = re.compile(r"^[EWSNK]\d{8}$")
-YEAR = re.compile(r"^(\d{4})$")
-FINANCIAL_YEAR = re.compile(r"^(\d{4})-(\d{2}|\d{4})$")
+GSS = re.compile(r"^[EWSNK]\d{8}$", re.ASCII)  # ASCII digits only, as in publisher/inputs/submission/cells.py
+YEAR = re.compile(r"^(\d{4})$", re.ASCII)
+FINANCIAL_YEAR = re.compile(r"^(\d{4})-(\d{2}|\d{4})$", re.ASCII)
 WITHHELD = {"suppressed", "missing"}
 CLEAN_COLUMNS = ["area", "period", "indicator", "value", "numerator", "denominator", "status"]
 LEVEL_TITLES = {

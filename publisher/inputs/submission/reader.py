@@ -74,14 +74,11 @@ def _is_text(path: Path, name: str, log: ProblemLog) -> bool:
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines = 1
     with path.open("rb") as handle:
-        first = True
         while chunk := handle.read(CHUNK):
-            if first and b"\x00" in chunk[:8192]:
-                log.add(
-                    name, None, None, "binary-file", "the file is binary (it holds NUL bytes), not CSV text"
-                )
+            if (at := chunk.find(b"\x00")) >= 0:  # anywhere in the file, not only its first block
+                line = lines + chunk[:at].count(b"\n")
+                log.add(name, line, None, "binary-file", "the file holds a NUL byte: binary, not CSV text")
                 return False
-            first = False
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as error:
