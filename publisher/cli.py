@@ -103,8 +103,8 @@ def ingest(settings, source: Path, publisher_id: str, delete_source: bool) -> No
 
     try:
         result = run(source, publisher_id, settings, delete_source=delete_source, progress=click.echo)
-    except UnknownPublisher as error:
-        raise click.ClickException(str(error)) from None
+    except (UnknownPublisher, ValueError) as error:  # not registered, or not even a possible id
+        raise click.ClickException(f"--publisher: {error}") from None
     if result.status == "refused":
         click.echo(result.message, err=True)
         sys.exit(1)

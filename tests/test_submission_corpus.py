@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from publisher.cli import main
 from publisher.config import Settings
+from publisher.inputs.submission import audit
 from publisher.inputs.submission.ingest import ingest
 from publisher.inputs.submission.standard import error_codes
 from tests.conftest import settings_file
@@ -283,3 +284,15 @@ def test_unknown_publisher_is_refused(published: Settings, tmp_path: Path):
     )
     assert result.exit_code == 1
     assert "'islington' is not registered" in result.output
+
+
+@pytest.mark.parametrize("publisher", ["../../etc", "hackney/../lbbd", "a" * 300, "hack ney"])
+def test_an_impossible_publisher_id_is_a_clear_refusal(published: Settings, tmp_path: Path, publisher: str):
+    config = settings_file(tmp_path, var_dir=str(published.var_dir))
+    folder = copy_sample(SAMPLE, tmp_path / "submission")
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "ingest", str(folder), "--publisher", publisher]
+    )
+    assert result.exit_code == 1
+    assert "--publisher: publisher id is not a valid URI segment" in result.output
+    assert audit.read(published.audit_log)[-1]["status"] == "refused"
