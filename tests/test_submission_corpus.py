@@ -101,6 +101,24 @@ def manifest_symlinked(folder: Path) -> None:
     os.symlink(outside, folder / MANIFEST)
 
 
+def quote_opened_on_line(line: int):
+    def mutate(folder: Path) -> None:
+        lines = (folder / OBS).read_text(encoding="utf-8").splitlines(keepends=True)
+        lines[line - 1] = '"' + lines[line - 1]
+        (folder / OBS).write_text("".join(lines), encoding="utf-8")
+
+    return mutate
+
+
+def wide_header(extra: int):
+    def mutate(folder: Path) -> None:
+        header, rest = (folder / OBS).read_text(encoding="utf-8").split("\n", 1)
+        added = "".join(f",c{i}" for i in range(extra))
+        (folder / OBS).write_text(header + added + "\n" + rest, encoding="utf-8")
+
+    return mutate
+
+
 def damaged_zip(folder: Path) -> Path:
     target = zipped(*((p.name, p.read_bytes()) for p in sorted(folder.iterdir())))(folder)
     data = bytearray(target.read_bytes())
@@ -176,6 +194,7 @@ CASES = [
     Case("huge-field", rows_of(OBS, set_row(0, notes="x" * 20_000)), "field-too-long", "observations.csv:2"),
     Case("ragged-row", lambda f: (f / OBS).open("a").write("E05009367,Brownswood,2019\n"), "row-length", "observations.csv:170"),
     Case("unclosed-quote", lambda f: (f / OBS).open("a").write('E05009367,"Brownswood,2019,population,1\n'), "csv-syntax", "observations.csv"),
+    Case("unclosed-quote-early", quote_opened_on_line(6), "csv-syntax", "observations.csv:6: [csv-syntax] a quoted field opened on line 6 is never closed"),
     Case("binary-file", write_bytes(OBS, b"PK\x03\x04\x00\x00\x00binary\x00\x01\x02"), "binary-file", "observations.csv"),
     Case("cp1252", cp1252, "encoding", "indicators.csv:7"),
     Case("personal-column-email", rows_of(OBS, lambda r: [x | {"Email": "resident@example.org"} for x in r]), "personal-data", "observations.csv:1:Email"),
@@ -198,6 +217,7 @@ CASES = [
     Case("zip-folder", zipped(("sub/observations.csv", b"a,b\n")), "unsafe-path", "submission.zip"),
     Case("zip-duplicate-member", zipped(("observations.csv", b"a,b\n"), ("observations.csv", b"c,d\n")), "archive", "members share a name: observations.csv"),
     Case("manifest-symlink", manifest_symlinked, "unsafe-path", "submission.toml is a link"),
+    Case("header-of-20000-columns", wide_header(20_000), "unexpected-column", "observations.csv:1: [unexpected-column] 20,007 columns"),
     Case("zip-damaged", damaged_zip, "archive", "is damaged in the zip"),
     Case("nul-after-8-kib", nul_late, "binary-file", "observations.csv:"),
     Case("edition-300-characters", manifest_line('edition = "2019"', 'edition = "' + "9" * 300 + '"'), "manifest", "submission.toml:edition"),

@@ -16,6 +16,7 @@ from .problems import ProblemLog
 from .standard import TableFormat
 
 CHUNK = 1 << 20
+MAX_COLUMNS = 200
 
 
 def normalise_header(header: str) -> str:
@@ -39,8 +40,9 @@ def rows(
             columns = _match_header(header, name, table, log)
             if columns is None:
                 return
-            number = 1
+            number, started = 1, reader.line_num + 1  # the line the next record starts on
             for number, record in enumerate(reader, start=2):
+                started = reader.line_num + 1
                 if len(record) != len(header):
                     if not any(cell.strip() for cell in record):
                         continue  # blank line, e.g. at the end of a spreadsheet export
@@ -58,12 +60,14 @@ def rows(
         except csv.Error as error:
             code = "field-too-long" if "field larger" in str(error) else "csv-syntax"
             where = reader.line_num
-            detail = (
-                f"a field is longer than {max_field_chars:,} characters"
-                if code == "field-too-long"
-                else str(error)
-            )
-            log.add(name, where, None, code, f"{detail} (near line {where}); reading stopped here")
+            if code == "field-too-long":
+                detail = f"a field is longer than {max_field_chars:,} characters (near line {where})"
+            elif "unexpected end of data" in str(error):  # the reader ran to the end for a closing quote
+                where = started
+                detail = f"a quoted field opened on line {started} is never closed"
+            else:
+                detail = f"{error} (near line {where})"
+            log.add(name, where, None, code, f"{detail}; reading stopped here")
 
 
 def _is_text(path: Path, name: str, log: ProblemLog) -> bool:
@@ -105,8 +109,13 @@ def _encoding_reason(sample: bytes) -> str:
 
 def _match_header(header: list[str], name: str, table: TableFormat, log: ProblemLog) -> dict[int, str] | None:
     """Map field positions to the format's columns; None when a row cannot be read by this header."""
+    if len(header) > MAX_COLUMNS:  # the formats have a handful; one line, not one per column
+        allowed = f"the {table.name} format has {len(table.names)} ({', '.join(table.names)})"
+        log.add(name, 1, None, "unexpected-column", f"{len(header):,} columns; {allowed}; most {MAX_COLUMNS}")
+        return None
     normalised = [normalise_header(h) for h in header]
     known = set(table.names)
+    unused = sorted(known - set(normalised))  # once, not once per column
     columns: dict[int, str] = {}
     fatal = False
     for position, column in enumerate(normalised):
@@ -125,7 +134,7 @@ def _match_header(header: list[str], name: str, table: TableFormat, log: Problem
             )
             fatal = True
         else:
-            close = difflib.get_close_matches(column, sorted(known - set(normalised)), n=1)
+            close = difflib.get_close_matches(column, unused, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             log.add(
                 name,
