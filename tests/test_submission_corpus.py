@@ -202,6 +202,15 @@ CASES = [
     Case("personal-column-nhs", rows_of(OBS, lambda r: [x | {"nhs_number": "9434765919"} for x in r]), "personal-data", "observations.csv:1:nhs_number"),
     Case("postcode-in-label", rows_of(IND, set_row(1, label="Families near E8 1DY")), "personal-data", "indicators.csv:3:label"),
     Case("email-in-description", rows_of(IND, set_row(2, description="Ask jo.bloggs@hackney.gov.uk")), "personal-data", "indicators.csv:4:description"),
+    Case("ni-number-in-description", rows_of(IND, set_row(0, description="Contact QQ 12 34 56 C for details")), "personal-data", "indicators.csv:2:description"),
+    Case("ni-number-unspaced-in-source", rows_of(IND, set_row(1, source="Case AB123456C")), "personal-data", "indicators.csv:3:source"),
+    Case("date-of-birth-in-source", rows_of(IND, set_row(2, source="Resident, DOB 14/07/1962")), "personal-data", "indicators.csv:4:source"),
+    Case("born-in-description", rows_of(IND, set_row(0, description="The resident born 3 March 1985")), "personal-data", "indicators.csv:2:description"),
+    Case("old-date-in-label", rows_of(IND, set_row(1, label="Visit of 02/11/1958")), "personal-data", "indicators.csv:3:label"),
+    Case("titled-name-in-label", rows_of(IND, set_row(0, label="Cases handled by Mrs Okafor")), "personal-data", "indicators.csv:2:label"),
+    Case("titled-name-in-manifest", manifest_line('title = "Ward', 'title = "Dr Jane Patel\'s ward'), "personal-data", "submission.toml:title"),
+    Case("ni-number-in-manifest", manifest_line('description = "Eight', 'description = "JX 12 34 56 A. Eight'), "personal-data", "submission.toml:description"),
+    Case("e-mail-as-manifest-key", lambda f: (f / MANIFEST).open("a").write('"jo.bloggs@example.org" = "x"\n'), "personal-data", "submission.toml: [personal-data] a key of the manifest"),
     Case("record-level", record_level, "record-level", "looks like record-level data"),
     Case("manifest-missing", lambda f: (f / MANIFEST).unlink(), "manifest", "submission.toml"),
     Case("manifest-unknown-key", lambda f: (f / MANIFEST).open("a").write('owner = "x"\n'), "manifest", "submission.toml:owner"),
@@ -265,6 +274,7 @@ def test_bad_submission_is_refused_and_changes_nothing(case: Case, published: Se
     assert result.status == "refused", result
     assert f"[{case.code}]" in result.message, result.message
     assert case.where in result.message, result.message
+    assert "jo.bloggs" not in result.message and "QQ 12" not in result.message, "personal data echoed"
     assert "nothing was published" in result.message
     assert published_fingerprint(published) == before
     assert source.exists(), "a refused submission's files are kept even with --delete-source"

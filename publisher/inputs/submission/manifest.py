@@ -50,7 +50,10 @@ def read_manifest(directory: Path, log: ProblemLog) -> Manifest | None:
         log.add(MANIFEST, None, None, "manifest", f"not valid UTF-8 TOML: {error}")
         return None
     for key in sorted(set(content) - set(REQUIRED) - {"missing_values"}):
-        log.add(MANIFEST, None, key, "manifest", "not a key of the submission manifest")
+        if personal_value(key) is not None or unprintable(key) is not None:  # named, never echoed
+            log.add(MANIFEST, None, None, "personal-data", "a key of the manifest looks like personal data")
+        else:
+            log.add(MANIFEST, None, key, "manifest", "not a key of the submission manifest")
     for key in REQUIRED:
         if key not in content:
             log.add(MANIFEST, None, key, "manifest", "required key missing")

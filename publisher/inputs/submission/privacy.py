@@ -59,6 +59,16 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2}\b", re.IGNORECASE)
 PHONE = re.compile(r"(?<![\d])(?:\+44\s?|0)(?:\d[\s-]?){9,10}(?![\d])")
 TEN_DIGITS = re.compile(r"(?<![\d])(\d{3})[\s-]?(\d{3})[\s-]?(\d{4})(?![\d])")
+# A National Insurance number: two letters (any two: the QQ of examples too), six digits, a suffix A-D.
+NI_NUMBER = re.compile(r"\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", re.IGNORECASE | re.ASCII)
+# "DOB 14/07/1962", "born on 3 March 1985": the words with a date after them (a column may be
+# called "Date of birth" without holding one)
+BIRTH = re.compile(r"\b(d\.?o\.?b|date of birth|born)\b\W{0,3}(on\s+)?\d", re.IGNORECASE)
+# A whole date of the last century: statistics published here are of this one, people were born then.
+OLD_DATE = re.compile(r"\b(\d{1,2}[/.-]\d{1,2}[/.-]19\d{2}|19\d{2}-\d{2}-\d{2})\b", re.ASCII)
+# A courtesy title before a capitalised word. Not Sir, Dame, Lord or Lady: places carry them
+# (Ealing's Lady Margaret ward).
+TITLED_NAME = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Rev|Revd)\.?\s+[A-Z][a-z'’-]+")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -87,6 +97,12 @@ def personal_value(text: str) -> str | None:
             return "an NHS number"
     if PHONE.search(text):
         return "a telephone number"
+    if NI_NUMBER.search(text):
+        return "a National Insurance number"
+    if BIRTH.search(text) or OLD_DATE.search(text):
+        return "a date of birth"
+    if TITLED_NAME.search(text):
+        return "a person's name"
     return None
 
 
