@@ -155,8 +155,7 @@ class VirtuosoServer:
         file, iri = _sql_string(str(path.resolve())), _sql_string(graph)
         self.isql(
             password,
-            f"DELETE FROM DB.DBA.RDF_QUAD WHERE G = iri_to_id({iri});\n"
-            f"DELETE FROM DB.DBA.load_list WHERE ll_file = {file};\n"
+            _clear_graph(graph) + f"DELETE FROM DB.DBA.load_list WHERE ll_file = {file};\n"
             f"ld_add({file}, {iri});\n"
             "rdf_loader_run();\n"
             "checkpoint;\n",
@@ -168,6 +167,11 @@ class VirtuosoServer:
         if not re.search(r"^\s*0\s*$", failed, re.MULTILINE):
             why = self.isql(password, f"SELECT ll_error FROM DB.DBA.load_list WHERE ll_file = {file};\n")
             raise VirtuosoError(f"Virtuoso could not load {path.name}: {why.strip()[-500:]}")
+
+
+def _clear_graph(graph: str) -> str:
+    """The statement that empties a graph (by its index on G, without a transaction log)."""
+    return f"DELETE FROM DB.DBA.RDF_QUAD WHERE G = iri_to_id({_sql_string(graph)});\n"
 
 
 def _sql_string(value: str) -> str:
@@ -200,7 +204,7 @@ def running(settings: Settings) -> Iterator[VirtuosoServer]:
             _new_database(server, settings)
         server.isql(
             settings.sparql_secret,
-            "".join(f"DELETE FROM DB.DBA.RDF_QUAD WHERE G = iri_to_id('{g}');\n" for g in STARTUP_GRAPHS),
+            "".join(_clear_graph(graph) for graph in STARTUP_GRAPHS),
         )
         yield server
     finally:
