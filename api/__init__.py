@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from flask import Flask, jsonify, render_template, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from publisher.published import Minter, Settings, load_settings
 
@@ -27,6 +28,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["localindex_tables"] = PublishedTables(settings, snapshots)
     app.extensions["localindex_described"] = DescribedSnapshots(snapshots, settings)
     app.config["MAX_CONTENT_LENGTH"] = 4 * settings.max_query_chars + 4096  # form encoding can triple
+    if settings.trusted_proxies:  # the client's address, for per-client fairness, from X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=0, x_host=0)
     pool: list[QueryPool] = []
     pool_lock = threading.Lock()
 

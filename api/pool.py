@@ -17,7 +17,7 @@ import multiprocessing
 import queue
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from itertools import islice
 
@@ -185,8 +185,12 @@ class QueryPool:
     """A fixed number of confined query processes. A job may wait ``timeout`` seconds for a free
     worker, then has ``timeout`` seconds to run; an overrunning worker is killed and replaced.
 
-    One client (by address) holds at most ``per_client`` workers at once, so a client sending
-    runaway queries slows only itself: the other workers stay free for everyone else.
+    Two rules keep every client answered while others send runaway queries:
+    - one client (by address) holds at most ``per_client`` workers at once;
+    - a query still running after ``quick`` seconds is long, and at most ``long_slots`` long queries
+      run at once, from all clients together. A query that turns long when the slots are taken is
+      stopped, so the remaining workers are never held longer than ``quick`` seconds and a small
+      query from anyone waits at most about that long, however many addresses send runaways.
     """
 
     def __init__(self, settings: Settings):
@@ -194,6 +198,10 @@ class QueryPool:
         self.memory_mb = settings.query_memory_mb
         self.settings = settings
         self.per_client = settings.query_workers_per_client or max(1, settings.query_workers // 2)
+        self.quick = min(settings.query_quick_s, self.timeout)
+        self.long_slots = settings.long_query_slots
+        self._long = threading.BoundedSemaphore(self.long_slots)
+        self._heavy_until: dict[str, float] = {}
         self._running: dict[str, int] = {}
         self._turns = threading.Condition()
         self._context = multiprocessing.get_context("spawn")
@@ -205,8 +213,12 @@ class QueryPool:
         return _Worker(self._context, self.memory_mb, self.settings)
 
     def run(self, job: Job, client: str = "") -> Answer:
-        with self._client_turn(client):
-            return self._run(job)
+        with self._client_turn(client), ExitStack() as slots:
+            heavy = self._is_heavy(client)
+            if heavy:
+                self._wait_for_long_slot()
+                slots.callback(self._long.release)
+            return self._run(job, client, slots, heavy)
 
     @contextmanager
     def _client_turn(self, client: str):
@@ -232,21 +244,34 @@ class QueryPool:
                     del self._running[client]
                 self._turns.notify_all()
 
-    def _run(self, job: Job) -> Answer:
+    def _is_heavy(self, client: str) -> bool:
+        """Whether ``client`` sent a long query within the last wall-clock limit: its queries then
+        start only in a long slot, leaving the other workers to everyone else."""
+        with self._turns:
+            return self._heavy_until.get(client, 0.0) > time.monotonic()
+
+    def _mark_heavy(self, client: str) -> None:
+        now = time.monotonic()
+        with self._turns:
+            self._heavy_until = {c: t for c, t in self._heavy_until.items() if t > now}
+            self._heavy_until[client] = now + self.timeout
+
+    def _wait_for_long_slot(self) -> None:
+        if not self._long.acquire(timeout=self.timeout):
+            raise QueryRejected(
+                503,
+                f"your recent queries ran long, and long queries run only {self.long_slots} at a time; "
+                "all were taken for the whole time limit. Try again later, or narrow the query.",
+            )
+
+    def _run(self, job: Job, client: str, slots: ExitStack, holding_slot: bool) -> Answer:
         try:
             worker = self._idle.get(timeout=self.timeout)
         except queue.Empty:
             raise QueryRejected(503, "every query worker is busy; try again shortly") from None
         try:
             worker.connection.send(job)
-            if not worker.connection.poll(self.timeout):
-                self._replace(worker)
-                raise QueryRejected(
-                    503,
-                    f"the query ran longer than the {self.timeout:g} s limit and was stopped. "
-                    "Narrow the query (filters, LIMIT) or use the downloads under /downloads/.",
-                )
-            status, payload = worker.connection.recv()
+            status, payload = self._await(worker, client, slots, holding_slot)
         except QueryRejected:
             raise
         except Exception:  # the worker died or the pipe broke: never reuse it
@@ -258,6 +283,34 @@ class QueryPool:
         if status == "rejected":
             raise QueryRejected(*payload)
         return payload
+
+    def _await(
+        self, worker: _Worker, client: str, slots: ExitStack, holding_slot: bool
+    ) -> tuple[str, object]:
+        """The worker's reply: within the quick limit, or holding a long slot, the wall-clock limit.
+        A slot taken here is released by ``slots`` when the query is over."""
+        started = time.monotonic()
+        if not holding_slot and not worker.connection.poll(self.quick):
+            self._mark_heavy(client)
+            if not self._long.acquire(blocking=False):
+                self._replace(worker)
+                raise QueryRejected(
+                    503,
+                    f"the query ran past {self.quick:g} s while {self.long_slots} long "
+                    f"{'query was' if self.long_slots == 1 else 'queries were'} already running, the most "
+                    "this server runs at once, and was stopped. Try again shortly, narrow the query "
+                    "(filters, LIMIT), or use the downloads under /downloads/.",
+                )
+            slots.callback(self._long.release)
+        if not worker.connection.poll(max(0.0, self.timeout - (time.monotonic() - started))):
+            self._mark_heavy(client)
+            self._replace(worker)
+            raise QueryRejected(
+                503,
+                f"the query ran longer than the {self.timeout:g} s limit and was stopped. "
+                "Narrow the query (filters, LIMIT) or use the downloads under /downloads/.",
+            )
+        return worker.connection.recv()
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()

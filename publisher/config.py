@@ -36,9 +36,18 @@ class Settings:
     server_threads: int = 8
     query_timeout_s: float = 30.0
     query_row_cap: int = 100_000
-    query_workers: int = 2
+    query_workers: int = 3
     # Queries one client (address) may run at once; 0 means half the workers, at least one.
     query_workers_per_client: int = 0
+    # A query still running after query_quick_s (or query_timeout_s if less) is long. At most
+    # query_long_slots long queries run at once, whoever sent them (0: every worker but one); a query
+    # that turns long when they are all taken is stopped, so the other workers keep answering quick
+    # queries (api/pool.py).
+    query_quick_s: float = 2.0
+    query_long_slots: int = 0
+    # Reverse proxies in front of the server that append the client's address to X-Forwarded-For:
+    # with 1 behind nginx or Caddy, fairness is per real client, not per proxy. 0: trust no header.
+    trusted_proxies: int = 0
     max_query_chars: int = 100_000
     query_memory_mb: int = 4096
     query_result_max_bytes: int = 100_000_000
@@ -123,12 +132,20 @@ class Settings:
             for key in ("sparql_query_endpoint", "sparql_graph_store_endpoint"):
                 if not str(getattr(self, key)).startswith(("http://", "https://")):
                     raise ValueError(f'store = "sparql" needs {key} (an http:// or https:// URL)')
+        if self.query_quick_s <= 0:
+            raise ValueError("query_quick_s must be more than 0")
+        if not 0 <= self.query_long_slots <= self.query_workers:
+            raise ValueError("query_long_slots must be between 0 and query_workers")
         if self.sparql_auth not in ("digest", "basic"):
             raise ValueError(f"sparql_auth must be digest or basic, not {self.sparql_auth!r}")
 
     @property
     def external_store(self) -> bool:
         return self.store in ("sparql", "virtuoso")
+
+    @property
+    def long_query_slots(self) -> int:
+        return self.query_long_slots or max(1, self.query_workers - 1)
 
     @property
     def sparql_secret(self) -> str:

@@ -18,7 +18,13 @@ ATTACKER, NEIGHBOUR = "127.0.0.2", "127.0.0.1"  # two clients: loopback is all o
 ORDINARY = """SELECT (COUNT(*) AS ?n) WHERE {
   ?o <http://purl.org/linked-data/sdmx/2009/dimension#refArea>
      <http://statistics.data.gov.uk/id/statistical-geography/E01000027> }"""
-CUT = ("s limit and was stopped", "the result has more than", "bytes; the limit is", "MB a query may use")
+CUT = (
+    "s limit and was stopped",
+    "already running, the most this server runs",
+    "the result has more than",
+    "bytes; the limit is",
+    "MB a query may use",
+)
 
 
 def pathological_queries() -> list[tuple[str, str]]:
@@ -88,3 +94,57 @@ def test_pathological_queries_are_cut_while_another_client_is_answered(server):
         f"({len(answered)} answered during the attack)"
     )
     assert ask(server, ORDINARY, ATTACKER) == (200, expected)  # every killed worker was replaced
+
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # runs until it is stopped
+RUNAWAY_CLIENTS = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
+
+
+@pytest.fixture(scope="module")
+def default_server(small_settings, tmp_path_factory):
+    """The shipped query limits (workers, quick and long queries), with a shorter wall-clock limit."""
+    running = start_server(tmp_path_factory.mktemp("fairness"), small_settings, query_timeout_s=10)
+    yield running
+    running.stop()
+
+
+@pytest.mark.hardening
+def test_a_client_is_answered_while_several_others_send_runaway_queries(default_server):
+    """Three addresses each keep two runaway queries going for 40 s, more long queries than there
+    are workers; a fourth client's small queries keep answering (issue 19: p95 within 3 s)."""
+    expected = f"n\r\n{4 * 10 + 3}\r\n"
+    attack_over = threading.Event()
+    stopped: list[str] = []
+
+    def runaway(address: str):
+        while not attack_over.is_set():
+            status, body = ask(default_server, RUNAWAY, address)
+            assert status == 503, (status, body[:200])
+            stopped.append(body)
+
+    attackers = [threading.Thread(target=runaway, args=(a,)) for a in RUNAWAY_CLIENTS for _ in range(2)]
+    for thread in attackers:
+        thread.start()
+    time.sleep(1)  # every worker is taken before the first small query
+    answered, latencies = [], []
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        answered.append(ask(default_server, ORDINARY, NEIGHBOUR))
+        latencies.append(time.perf_counter() - started)
+        time.sleep(0.2)
+    attack_over.set()
+    for thread in attackers:
+        thread.join()
+
+    assert all(result == (200, expected) for result in answered), {r for r in answered if r[0] != 200}
+    p95 = statistics.quantiles(latencies, n=20)[-1]
+    print(
+        f"\nsmall queries while {len(RUNAWAY_CLIENTS)} addresses ran runaways: {len(answered)} answered, "
+        f"median {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+        f"max {max(latencies) * 1000:.0f} ms; {len(stopped)} runaway queries stopped"
+    )
+    assert p95 <= 3.0, p95
+    # Both limits did the stopping: long queries past the long slots, and the wall-clock limit.
+    assert any("long queries were already running" in body for body in stopped)
+    assert any("s limit and was stopped" in body for body in stopped)
