@@ -4,6 +4,7 @@ exit non-zero from the command line, and leave what is published byte-identical.
 
 from __future__ import annotations
 
+import json
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -115,6 +116,18 @@ def wide_header(extra: int):
         header, rest = (folder / OBS).read_text(encoding="utf-8").split("\n", 1)
         added = "".join(f",c{i}" for i in range(extra))
         (folder / OBS).write_text(header + added + "\n" + rest, encoding="utf-8")
+
+    return mutate
+
+
+def headerless(name: str):
+    """The file without its header line, with an e-mail address in its first row of data."""
+
+    def mutate(folder: Path) -> None:
+        rows = (folder / name).read_text(encoding="utf-8").split("\n")[1:]
+        fields = rows[0].split(",")
+        fields[1] = "jo.bloggs@example.org"
+        (folder / name).write_text("\n".join([",".join(fields), *rows[1:]]), encoding="utf-8")
 
     return mutate
 
@@ -239,6 +252,10 @@ CASES = [
     Case("direction-mark-in-description", rows_of(IND, set_row(1, description="Rate \u2066reversed\u2069")), "control-character", "indicators.csv:3:description"),
     Case("full-width-period", rows_of(OBS, lambda r: [*r, r[0] | {"period": "\uff12\uff10\uff11\uff19"}]), "period-type", "observations.csv:170:period"),
     Case("arabic-indic-digits-in-value", rows_of(OBS, set_row(0, value="\u0661\u0662")), "not-a-number", "observations.csv:2:value"),
+    Case("header-less-observations", headerless(OBS), "missing-column", "observations.csv:1: [missing-column] the first line names none"),
+    Case("header-less-indicators", headerless(IND), "missing-column", "indicators.csv:1: [missing-column] the first line names none"),
+    Case("e-mail-among-headers", rename_column("area_name", "jo.bloggs@example.org"), "unexpected-column", "observations.csv:1:column 2"),
+    Case("e-mail-among-headers-and-one-missing", rename_column("indicator_id", "jo.bloggs@example.org"), "missing-column", "found: area_code, area_name, period, column 4, value"),
     Case("not-a-zip", lambda f: (f.parent / "bad.zip").write_bytes(b"not a zip") and f.parent / "bad.zip", "archive", "bad.zip"),
 ]  # fmt: skip
 
@@ -278,6 +295,10 @@ def test_bad_submission_is_refused_and_changes_nothing(case: Case, published: Se
     assert "nothing was published" in result.message
     assert published_fingerprint(published) == before
     assert source.exists(), "a refused submission's files are kept even with --delete-source"
+    assert not any(settings.staging_dir.iterdir()), "a refusal left files in staging"
+    last = audit.read(settings.audit_log)[-1]
+    assert last["status"] == "refused" and case.code in last["problem_codes"], last
+    assert "jo.bloggs" not in json.dumps(last) and "QQ 12" not in json.dumps(last), "personal data audited"
 
 
 @pytest.mark.parametrize(

@@ -448,3 +448,21 @@ def test_scorecards_rank_submitted_indicators_by_their_polarity(client):
     income = submitted(HACKNEY, "income-deprived")  # lower is better
     assert rows["income-deprived"]["rank"] == 1 + sum(v < income["E05009367"] for v in income.values())
     assert rows["population"]["rank"] is None  # neutral: not ranked
+
+
+def test_a_failure_that_is_not_a_refusal_is_audited_and_leaves_no_staging(tmp_path, monkeypatch):
+    """A fault of localindex or of the machine part-way (here: the build) is not a refusal, but it is
+    still an audit line, and the half-written work under var/staging goes with it."""
+    settings = Settings(var_dir=tmp_path / "var")
+    folder = copy_sample(HACKNEY, tmp_path / "submission")
+
+    def fails(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("publisher.inputs.submission.ingest.build_all", fails)
+    with pytest.raises(OSError):
+        ingest(folder, "hackney", settings, **QUIET)
+    event = audit.read(settings.audit_log)[-1]
+    assert (event["status"], event["error"], event["publisher"]) == ("failed", "OSError", "hackney")
+    assert not any(settings.staging_dir.iterdir())
+    assert (folder / "observations.csv").exists()

@@ -78,6 +78,9 @@ def ingest(
             }
             audit.record(settings.audit_log, event)
             return IngestResult("refused", message=str(error), counts={"problems": len(error.log)})
+        except BaseException as error:  # a fault of localindex or the machine: audited all the same
+            audit.record(settings.audit_log, event | {"status": "failed", "error": type(error).__name__})
+            raise
     event |= {"status": result.status, "dataset": result.dataset, **result.counts}
     if delete_source and result.status in ("published", "unchanged"):
         deleted = _delete(source, files)

@@ -115,12 +115,23 @@ def _match_header(header: list[str], name: str, table: TableFormat, log: Problem
         return None
     normalised = [normalise_header(h) for h in header]
     known = set(table.names)
+    if not known & set(normalised):  # a file without its header: the first line is data, never echoed
+        log.add(
+            name,
+            1,
+            None,
+            "missing-column",
+            f"the first line names none of the {table.name} format's columns: is the header line "
+            f"missing? It must name the columns, e.g. {','.join(table.required_names)}",
+        )
+        return None
     unused = sorted(known - set(normalised))  # once, not once per column
     columns: dict[int, str] = {}
     fatal = False
     for position, column in enumerate(normalised):
         if column in columns.values():
-            log.add(name, 1, column, "duplicate-column", "the column appears more than once")
+            label = _label(header[position], position)
+            log.add(name, 1, label, "duplicate-column", "the column appears more than once")
             fatal = True
         elif column in known:
             columns[position] = column
@@ -151,7 +162,7 @@ def _match_header(header: list[str], name: str, table: TableFormat, log: Problem
                 1,
                 column.name,
                 "missing-column",
-                f"required column missing (found: {', '.join(normalised)})",
+                f"required column missing (found: {', '.join(_label(h, i) for i, h in enumerate(header))})",
             )
             fatal = True
     return None if fatal else columns

@@ -49,6 +49,10 @@ class TableFormat:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def required_names(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
 
 @cache
 def table_format(name: str) -> TableFormat:
