@@ -12,6 +12,8 @@ import threading
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from api.guard import RefusedQuery, check_query
 
@@ -58,17 +60,56 @@ def remote():
     listener.close()
 
 
-@pytest.mark.parametrize(("shape", "end"), list(itertools.product(SHAPES, TERMINATORS + ESCAPED)))
-def test_a_hidden_service_is_refused_or_never_reached(remote, shape, end):
+def refused_or_never_reached(remote, query: str) -> None:
     target, connections = remote
     before = len(connections)
     try:
-        checked = check_query(shape.format(end=end, target=target), set(), 10_000)
+        checked = check_query(query, set(), 10_000)
     except RefusedQuery:
         return
     with contextlib.suppress(SyntaxError, OSError, RuntimeError):  # it may refuse; it must not call out
         list(ox.Store().query(checked.text))
-    assert len(connections) == before, f"the engine reached {target} through {end!r}"
+    assert len(connections) == before, f"the engine reached {target} through {query!r}"
+
+
+@pytest.mark.parametrize(("shape", "end"), list(itertools.product(SHAPES, TERMINATORS + ESCAPED)))
+def test_a_hidden_service_is_refused_or_never_reached(remote, shape, end):
+    refused_or_never_reached(remote, shape.format(end=end, target=remote[0]))
+
+
+# Pieces of a query around a SERVICE clause: comments, line ends plain and escaped, strings, IRIs.
+PIECES = (
+    *TERMINATORS,
+    *ESCAPED,
+    "#",
+    " # x",
+    "\\",
+    '"',
+    "'",
+    '"""',
+    "<urn:x#",
+    ">",
+    " ",
+    "\t",
+    "{",
+    "}",
+    ".",
+)
+
+
+@settings(
+    max_examples=300, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
+@given(
+    before=st.lists(st.sampled_from(PIECES), max_size=6),
+    after=st.lists(st.sampled_from(PIECES), max_size=4),
+    silent=st.booleans(),
+)
+def test_no_assembly_of_comments_escapes_and_line_ends_reaches_a_service(remote, before, after, silent):
+    """Hypothesis assembles the pieces before and after the clause in any order (bounded, repeatable)."""
+    service = f"SERVICE {'SILENT ' if silent else ''}<{remote[0]}> {{ ?a ?b ?c }}"
+    query = f"SELECT * WHERE {{ ?s ?p ?o {''.join(before)}{service}{''.join(after)}\n}}"
+    refused_or_never_reached(remote, query)
 
 
 def test_the_guard_returns_one_kind_of_line_end():
