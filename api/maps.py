@@ -10,7 +10,7 @@ import numpy as np
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from publisher.published import BOUNDARY_LEVELS as LEVELS
-from publisher.published import Minter, boundaries, publisher_of
+from publisher.published import VINTAGES, Minter, boundaries, publisher_of
 
 from .citation import cite
 from .pages import number_text
@@ -50,9 +50,9 @@ def _minter() -> Minter:
     return Minter.of(current_app.config["LOCALINDEX_SETTINGS"])
 
 
-def areas_within(level: str, within: str | None) -> list[str]:
-    """Codes of the bundled boundaries of ``level``, all or those inside the area ``within``."""
-    drawn = boundaries(level)
+def areas_within(level: str, vintage: str | None, within: str | None) -> list[str]:
+    """Codes of the bundled boundaries of ``level`` and ``vintage``, all or those inside ``within``."""
+    drawn = boundaries(vintage)
     if within is None:
         return sorted(drawn)
     geography = _tables().geography
@@ -95,7 +95,7 @@ def choropleth(
         raise ApiError(400, f"measure: {measure!r} not in {found.name} (one of: {', '.join(found.measures)})")
     if within is not None and _tables().geography.level_of(within) is None:
         raise ApiError(404, f"within: unknown area {within!r}")
-    codes = areas_within(found.level, within)
+    codes = areas_within(found.level, release.vintage, within)
     if within is None:  # the dataset's own areas: a council's dataset is drawn over its council
         codes = sorted(set(codes) & set(found.table["area"].unique()))
     if not codes:
@@ -113,7 +113,7 @@ def choropleth(
     present = values.dropna()
     classes, assign = _classes(present.to_numpy(), measure)
     names = _tables().geography.names
-    drawn = boundaries(found.level)
+    drawn = boundaries(release.vintage)
     base = _minter().base
     features = []
     for code in codes:
@@ -232,14 +232,15 @@ def boundaries_json():
         if _tables().geography.level_of(within) is None:
             raise ApiError(404, f"within: unknown area {within!r}")
     names = _tables().geography.names
-    drawn = boundaries(level)
+    vintage = VINTAGES[level]
+    drawn = boundaries(vintage)
     features = [
         {
             "type": "Feature",
             "geometry": drawn[c]["geometry"],
             "properties": {"code": c, "name": names.get(c, c)},
         }
-        for c in areas_within(level, within)
+        for c in areas_within(level, vintage, within)
     ]
     return jsonify(
         {

@@ -10,6 +10,7 @@ import pytest
 
 from api import create_app
 from publisher.inputs.boundaries import boundaries
+from publisher.inputs.geography import VINTAGES
 from publisher.paths import ROOT
 
 BARKING = "E09000002"
@@ -26,7 +27,7 @@ def schema(name: str) -> dict:
 
 
 def test_bundled_boundaries_cover_london_at_every_level():
-    assert (len(boundaries("lad")), len(boundaries("ward")), len(boundaries("lsoa"))) == (33, 657, 4835)
+    assert (len(boundaries("LAD19")), len(boundaries("WD19")), len(boundaries("LSOA11"))) == (33, 657, 4835)
 
 
 def test_map_json_classifies_every_ward_of_a_borough_into_quintiles(client):
@@ -99,7 +100,7 @@ def test_boundaries_within_a_borough(client):
 def test_boundaries_within_a_region_or_the_country_are_all_that_lie_inside(client, within):
     for level in ("lsoa", "ward", "lad"):
         data = client.get(f"/api/v1/boundaries?level={level}&within={within}").get_json()
-        assert len(data["features"]) == len(boundaries(level)), level
+        assert len(data["features"]) == len(boundaries(VINTAGES[level])), level
 
 
 def test_scorecard_json_rates_in_words_and_compares_editions(client):
@@ -144,3 +145,14 @@ def test_rating_colours_and_links_have_enough_contrast():
         for background in ratings:
             assert contrast("#111111", background) >= 4.5, (path, background)
     assert contrast("#1d4f91", "#ffffff") >= 4.5  # links in the web components
+
+
+def test_england_is_bundled_by_vintage_and_old_polygons_draw_only_unchanged_codes():
+    """All of England's LSOAs (2021), districts (2024) and ICBs; wards of 2022 drawn for the wards of
+    2025 that kept their code (a ward whose boundary changed has a new code in the lookup)."""
+    lsoa21, lad24, icb = boundaries("LSOA21"), boundaries("LAD24"), boundaries("ICB24")
+    assert (len(lsoa21), len(lad24), len(icb)) == (33_755, 296, 42)
+    assert all(code.startswith("E01") for code in lsoa21) and "E01027305" in lsoa21
+    assert boundaries("WD25") is boundaries("WD22") and boundaries("LAD25") is lad24
+    assert boundaries("WD19") is not boundaries("WD22") and boundaries("STP20") == {}
+    assert "E05015999" not in boundaries("WD22")  # Middleton Cheney, a ward new in 2024

@@ -221,7 +221,7 @@ def _embed(release: Release) -> dict | None:
         return None
     base, first = app_minter().base, str(found.table["area"].iloc[0])
     chosen = headline(release, app_minter())
-    mappable = release.level in BOUNDARY_LEVELS and bool(boundaries(release.level))
+    mappable = release.level in BOUNDARY_LEVELS and bool(boundaries(release.vintage))
     return {
         "map": embed_snippet(base, name, chosen.measure, None) if mappable and chosen else "",
         "map_page": f"/map?dataset={name}" if mappable else "",

@@ -17,6 +17,8 @@ from pathlib import Path
 from ..paths import DATA_DIR, SHARED_RAW_DIR
 from .boundaries import simplify
 
+BOUNDARY_BUDGET_BYTES = 4_000_000  # every bundled boundary file, gzipped
+
 BUNDLE_SPEC = DATA_DIR / "bundle.toml"
 PROVENANCE_JSON = DATA_DIR / "provenance.json"
 PROVENANCE_MD = DATA_DIR / "PROVENANCE.md"
@@ -63,10 +65,13 @@ def bundle(raw_dir: Path = SHARED_RAW_DIR, data_dir: Path = DATA_DIR) -> list[di
         print(f"bundled {entry['path']}: {len(rows) - 1:,} rows")
     for entry in spec.get("boundary", []):
         source = raw_dir / entry["source"]
-        sizes = simplify(source, data_dir / entry["path"], entry["code"], entry["tolerance"])
+        sizes = simplify(
+            source, data_dir / entry["path"], entry["code"], entry["tolerance"], entry.get("only", "")
+        )
         records.append(
             {
-                **{k: entry[k] for k in ("path", "title", "publisher", "url", "tolerance")},
+                **{k: entry[k] for k in ("path", "title", "publisher", "url", "tolerance", "vintage")},
+                "draws": entry.get("draws", []),
                 "licence": spec["ogl"]["licence"],
                 "licence_label": spec["ogl"]["licence_label"],
                 "source": f"shared/data/raw/{entry['source']}",
@@ -106,6 +111,9 @@ def _write_deterministic_gzip(target: Path, rows: list[list[str]]) -> None:
 
 
 def _provenance_markdown(records: list[dict]) -> str:
+    drawn = sum(r["bytes"] for r in records if "features" in r)
+    if drawn > BOUNDARY_BUDGET_BYTES:
+        raise SystemExit(f"boundaries take {drawn:,} bytes, over the budget of {BOUNDARY_BUDGET_BYTES:,}")
     lines = [
         "# Bundled inputs: provenance",
         "",
@@ -116,6 +124,10 @@ def _provenance_markdown(records: list[dict]) -> str:
         "short names listed. Files are gzip-compressed UTF-8 CSV with LF line endings.",
         "",
         "The two sample submissions in `data/submissions/` are described in `data/submissions/README.md`.",
+        "",
+        f"Boundary files (GeoJSON for drawing maps, never for computing) total {drawn:,} bytes gzipped, "
+        f"within the budget of {BOUNDARY_BUDGET_BYTES:,}: all of England's LSOAs (2021), wards, districts",
+        "and ICBs, and London's LSOAs (2011), wards (2019) and boroughs (2019).",
         "",
     ]
     for record in records:
@@ -142,6 +154,8 @@ def _boundary_markdown(record: dict) -> list[str]:
         f"## `data/{record['path']}`",
         "",
         f"- What: {record['title']}",
+        f"- Vintage: {record['vintage']}"
+        + (f"; also draws the unchanged areas of {', '.join(record['draws'])}" if record["draws"] else ""),
         f"- Publisher: {record['publisher']} ({record['url']})",
         f"- Licence: {record['licence_label']} ({record['licence']}); "
         "contains OS data © Crown copyright and database right",
