@@ -185,6 +185,35 @@ def test_observations_filter_within_a_district_and_page(client):
     }
 
 
+def test_csv_is_the_whole_selection_and_pages_say_what_is_left(client):
+    """A spreadsheet user asking for CSV gets every row, not the first hundred unawares; a page, in
+    either format, says with absolute Link headers where the rest is (RFC 8288)."""
+    query = {"dataset": "imd-lsoa/2019", "within": BARKING}
+    whole = client.get("/api/v1/observations", query_string={**query, "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(whole.get_data(as_text=True))))
+    total = client.get("/api/v1/observations", query_string=query).get_json()["total"]
+    assert total > 1000 and len(rows) == total == int(whole.headers["X-Total-Count"])
+    assert {r["area"] for r in rows} == {
+        a
+        for a in fixture_areas()
+        if client.get(f"/api/v1/areas/{a}").get_json()["parents"]["LAD19"]["code"] == BARKING
+    }
+    assert "Link" not in whole.headers
+
+    paged = client.get(
+        "/api/v1/observations", query_string={**query, "format": "csv", "per_page": 1000, "page": 2}
+    )
+    assert len(list(csv.DictReader(io.StringIO(paged.get_data(as_text=True))))) == min(1000, total - 1000)
+    links = {
+        part.split(";")[1].strip(): part.split(";")[0].strip(" <>")
+        for part in paged.headers["Link"].split(",")
+    }
+    assert set(links) >= {'rel="first"', 'rel="prev"', 'rel="last"'} and links['rel="first"'].startswith(BASE)
+    assert "page=1" in links['rel="prev"'] and int(paged.headers["X-Total-Count"]) == total
+    first = client.get("/api/v1/observations", query_string={**query, "per_page": 1000})
+    assert first.get_json()["next"] in first.headers["Link"] and first.get_json()["next"].startswith(BASE)
+
+
 def test_observations_of_listed_areas_and_within_a_district_combine(client):
     """area= and within= together: the listed areas inside the district, every observation of each,
     in the order of the unfiltered answer (the lookup by area must not reorder or lose rows)."""

@@ -1,12 +1,20 @@
-"""/api/v1/observations: a dataset's observations, filtered and paged, as JSON or CSV."""
+"""/api/v1/observations: a dataset's observations, filtered, as JSON pages or CSV.
+
+JSON is paged (``next`` and a ``Link`` header, both absolute). CSV is complete: without ``page`` or
+``per_page`` it streams every selected row, so a spreadsheet user never gets the first hundred rows
+of thousands unawares; with them it is that page, and its ``Link`` header and ``X-Total-Count`` say
+so, as for JSON."""
 
 from __future__ import annotations
 
+import csv
 import io
 import math
+from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import pandas as pd
-from flask import Response, jsonify, request, url_for
+from flask import Response, jsonify, request, stream_with_context
 
 from publisher.published import vocabulary_measures
 
@@ -117,27 +125,62 @@ def observations():
     per_page = _integer("per_page", 100, 1, MAX_PER_PAGE)
     selected = table[mask]
     total = len(selected)
+    if _wants_csv() and not {"page", "per_page"} & set(request.args):
+        response = Response(stream_with_context(_csv_chunks(found, selected)), mimetype="text/csv")
+        response.headers["X-Total-Count"] = str(total)
+        return response
     rows = selected.iloc[(page - 1) * per_page : page * per_page]
     records = _observation_records(found, rows)
-    if _wants_csv():
-        buffer = io.StringIO()
-        pd.DataFrame(records, columns=OBSERVATION_FIELDS).to_csv(buffer, index=False)
-        return Response(buffer.getvalue(), mimetype="text/csv")
     pages = max(1, math.ceil(total / per_page))
-    following = None
-    if page < pages:
-        following = url_for(".observations", **{**request.args.to_dict(), "page": page + 1}, _external=False)
-    return jsonify(
-        {
-            "dataset": found.uri,
-            "total": total,
-            "page": page,
-            "per_page": per_page,
-            "pages": pages,
-            "next": following,
-            "observations": records,
-        }
-    )
+    here = f"{minter().base}api/v1/observations?"
+    links = {
+        relation: here + urlencode({**request.args.to_dict(), "page": number})
+        for relation, number in (
+            ("first", 1),
+            ("prev", page - 1 if 1 < page <= pages else None),
+            ("next", page + 1 if page < pages else None),
+            ("last", pages),
+        )
+        if number is not None
+    }
+    if _wants_csv():
+        response = Response(_csv_text(records, header=True), mimetype="text/csv")
+    else:
+        response = jsonify(
+            {
+                "dataset": found.uri,
+                "total": total,
+                "page": page,
+                "per_page": per_page,
+                "pages": pages,
+                "next": links.get("next"),
+                "observations": records,
+            }
+        )
+    response.headers["Link"] = ", ".join(f'<{url}>; rel="{relation}"' for relation, url in links.items())
+    response.headers["X-Total-Count"] = str(total)
+    return response
+
+
+CSV_CHUNK_ROWS = 20_000
+
+
+def _csv_chunks(found: PublishedDataset, selected: pd.DataFrame) -> Iterator[str]:
+    """The whole selection as CSV, written a slice at a time (a national edition has millions of rows)."""
+    yield _csv_text([], header=True)
+    for start in range(0, len(selected), CSV_CHUNK_ROWS):
+        yield _csv_text(
+            _observation_records(found, selected.iloc[start : start + CSV_CHUNK_ROWS]), header=False
+        )
+
+
+def _csv_text(records: list[dict], header: bool) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=OBSERVATION_FIELDS, lineterminator="\n")
+    if header:
+        writer.writeheader()
+    writer.writerows(records)
+    return buffer.getvalue()
 
 
 def _observation_records(found: PublishedDataset, rows: pd.DataFrame) -> list[dict]:
