@@ -204,7 +204,11 @@ class QueryPool:
         self._heavy_until: dict[str, float] = {}
         self._running: dict[str, int] = {}
         self._turns = threading.Condition()
-        self._context = multiprocessing.get_context("spawn")
+        # Workers are forked from a small process (multiprocessing's forkserver) that imported this
+        # module once: a stopped worker is replaced in about 10 ms, where spawning a fresh interpreter
+        # takes about a second, and seconds on a busy machine, while everyone else waits for a worker.
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload([__name__])
         self._idle: queue.Queue[_Worker] = queue.Queue()
         for _ in range(settings.query_workers):
             self._idle.put(self._new_worker())

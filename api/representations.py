@@ -7,6 +7,7 @@ a browser (or a client that accepts anything) gets HTML.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -58,3 +59,35 @@ def choose(suffix: str | None, accept: MIMEAccept, offered: tuple[str, ...]) -> 
     return REPRESENTATIONS[
         ALIASES.get(best) or next(s for s in offered if REPRESENTATIONS[s].media_type == best)
     ]
+
+
+def serialize(triples: list, representation: Representation, prefixes: dict[str, str]) -> bytes:
+    """The triples in ``representation``'s RDF syntax. JSON-LD gets an ``@context`` of ``prefixes`` and
+    compact property and type names (``dct:title``), so that it reads as JSON; identifiers stay whole."""
+    if representation.rdf_format != ox.RdfFormat.JSON_LD:
+        return ox.serialize(triples, format=representation.rdf_format, prefixes=prefixes)
+    nodes = json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD))
+    namespaces = sorted(prefixes.items(), key=lambda item: -len(item[1]))  # the longest namespace wins
+
+    def compact(iri: str) -> str:
+        for prefix, namespace in namespaces:
+            local = iri[len(namespace) :]
+            if iri.startswith(namespace) and local and not local.startswith("//") and ":" not in local:
+                return f"{prefix}:{local}"
+        return iri
+
+    def compact_node(node: dict) -> dict:
+        out = {}
+        for key, value in node.items():
+            if key == "@type":
+                out[key] = [compact(t) for t in value] if isinstance(value, list) else compact(value)
+            elif key == "@graph":
+                out[key] = [compact_node(n) for n in value]
+            elif key.startswith("@"):
+                out[key] = value
+            else:
+                out[compact(key)] = value
+        return out
+
+    document = {"@context": prefixes, "@graph": [compact_node(n) for n in nodes]}
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")

@@ -14,6 +14,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, PROV
 
 from api import create_app
+from api.pages import PREFIXES
 from publisher.gate import check_shacl
 from publisher.rdf.catalog import catalog_shapes
 from publisher.rdf.uris import Minter
@@ -109,8 +110,16 @@ def test_every_kind_of_uri_in_every_format_is_the_same_graph(client, minter, eve
         assert isomorphic(graphs["ttl"], graphs["nt"]), kind
         assert isomorphic(graphs["ttl"], graphs["jsonld"]), kind
         assert isomorphic(graphs["ttl"], graphs["rdf"]), kind
-        expanded = jsonld.expand(json.loads(get(client, minter, uri, suffix="jsonld").data))
+        document = json.loads(get(client, minter, uri, suffix="jsonld").data)
+        expanded = jsonld.expand(document)
         assert uri in {node.get("@id") for node in expanded}, kind
+        # JSON that reads as JSON: a context, and property names compacted by it (rdflib and PyLD,
+        # two JSON-LD processors, read it as the same graph as the Turtle above)
+        assert document["@context"]["rdfs"] == "http://www.w3.org/2000/01/rdf-schema#", kind
+        keys = {key for node in document["@graph"] for key in node}
+        assert not any(key.startswith(tuple(PREFIXES.values())) for key in keys), (kind, sorted(keys))
+        assert any(key.split(":")[0] in PREFIXES for key in keys), (kind, sorted(keys))
+        assert isomorphic(graphs["ttl"], Graph().parse(data=json.dumps(expanded), format="json-ld")), kind
         page = get(client, minter, uri, "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
         assert page.status_code == 200 and page.mimetype == "text/html", kind
         same_page = get(client, minter, uri, suffix="html").data.replace(b' aria-current="page"', b"")

@@ -15,7 +15,7 @@ from ..pages import (
     area_rows,
     level_label,
 )
-from ..representations import RDF_SUFFIXES, choose, split_suffix
+from ..representations import RDF_SUFFIXES, choose, serialize, split_suffix
 from ..scorecards import scorecard
 from .common import (
     CODE,
@@ -64,7 +64,7 @@ def dereference(path: str):
     if representation.suffix == "csv":
         return _dataset_csv(iri, release[0])
     if representation.suffix != "html":
-        body = ox.serialize(triples, format=representation.rdf_format, prefixes=PREFIXES)
+        body = serialize(triples, representation, PREFIXES)
         return respond(iri, body, representation.media_type, offered, immutable_for(iri, releases))
     owner = owner_of(iri, releases)
     labeller = Labeller(minter, described.labels(iris_of(triples)))
@@ -104,7 +104,7 @@ def catalog(suffix: str | None):
         for q in described.store.quads_for_pattern(None, None, None, graph)
     ]
     if representation.suffix != "html":
-        body = ox.serialize(triples, format=representation.rdf_format, prefixes=PREFIXES)
+        body = serialize(triples, representation, PREFIXES)
         return respond(app_minter().catalog, body, representation.media_type, RDF_SUFFIXES, SHORT_SECONDS)
     return resource_html(app_minter().catalog, triples, described)
 
@@ -123,7 +123,7 @@ def void(suffix: str | None):
     triples = list(ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES))
     if representation.suffix == "html":
         return resource_html(minter.void, triples, app_described())
-    body = ox.serialize(triples, format=representation.rdf_format, prefixes=PREFIXES)
+    body = serialize(triples, representation, PREFIXES)
     return respond(minter.void, body, representation.media_type, RDF_SUFFIXES, SHORT_SECONDS)
 
 
