@@ -105,7 +105,8 @@ def _sheet_rows(source: Path, sheet: str) -> list[list[str]]:
     workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
     try:
         cells = workbook[sheet].iter_rows(values_only=True)
-        return [["" if v is None else str(v) for v in row] for row in cells if any(v is not None for v in row)]
+        rows = [["" if v is None else str(v) for v in row] for row in cells]
+        return [row for row in rows if any(row)]
     except KeyError:
         raise SystemExit(f"{source}: no sheet {sheet!r} (sheets: {', '.join(workbook.sheetnames)})") from None
     finally:
