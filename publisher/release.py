@@ -253,6 +253,9 @@ def build_release(
         "licence": spec.licence_uri,
         "edition": spec.edition,
         "title": spec.title,
+        # What the dataset is and lacks (e.g. substitute population weights), for the REST answers.
+        "description": " ".join(spec.description.split()),
+        "missing_values": " ".join(spec.missing_values.split()),
         "builder": spec.builder,
         "period": spec.period,
         "level": spec.geography_level,

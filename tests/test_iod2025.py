@@ -17,6 +17,7 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
+from api import create_app
 from publisher.compute.indices import imd, imd_summary
 from publisher.config import Settings
 from publisher.inputs.datasets import DatasetSpec, load_datasets
@@ -289,6 +290,10 @@ def test_reissue_is_published_as_two_revisions(tmp_path):
         old.triples((None, DCTERMS.replaces, None))
     )
     assert (URIRef(edition), URIRef(minter.ontology("geographyVintage")), Literal("LAD24")) in old
+
+    answer = create_app(settings).test_client().get("/api/v1/datasets/imd-lad/2025").get_json()
+    assert answer["revision"] == 2 and answer["geography_vintage"] == "LAD24"
+    assert "Census 2021 usual residents" in answer["description"]  # the substitute weights, stated
 
     again = build_quietly(settings, names, only_areas=areas)
     assert [o.status for o in again] == ["unchanged", "unchanged"]
