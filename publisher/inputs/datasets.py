@@ -146,15 +146,17 @@ def _checked_revisions(spec: DatasetSpec, path: Path) -> list[DatasetSpec]:
 
 
 def _expand(derived: dict) -> list[dict]:
-    """One dataset entry per level of a ``[[derived]]`` entry; {level_title} fills in the texts."""
+    """One dataset entry per level of a ``[[derived]]`` entry; {level_title} and {level_note} (what
+    only that level says, e.g. how far it is from the official figures) fill in the texts."""
     common = {k: v for k, v in derived.items() if k != "levels"}
     entries = []
     for level in derived.get("levels", {}).values():
-        entry = common | {k: v for k, v in level.items() if k != "level_title"}
-        title = level.get("level_title", "")
+        entry = common | {k: v for k, v in level.items() if k not in ("level_title", "level_note")}
+        fills = {"{level_title}": level.get("level_title", ""), "{level_note}": level.get("level_note", "")}
         for texts in (entry, *entry.get("earlier", [])):
             for text in ("title", "description", "missing_values", "revision_note"):
-                if text in texts:
-                    texts[text] = texts[text].replace("{level_title}", title)
+                for placeholder, value in fills.items():
+                    if text in texts:
+                        texts[text] = texts[text].replace(placeholder, value)
         entries.append(entry)
     return entries
