@@ -41,24 +41,27 @@ def build_all(
         datasets = stack.enter_context(task("datasets", len(specs), "datasets"))
         for spec in specs:
             progress(f"{spec.name}:")
-            try:
-                outcome = build_release(
-                    spec,
-                    settings,
-                    registry,
-                    force=force,
-                    full_shacl=full_shacl,
-                    only_areas=only_areas,
-                    progress=progress,
-                )
-            except (InputError, MethodError) as error:
-                progress(f"  {spec.name}: bad input, nothing was published:\n{error}")
-                outcome = Outcome(spec.name, "failed", error=str(error))
-            if outcome.status == "failed" and outcome.report is not None:
-                progress(outcome.report.render())
-            if outcome.ntriples is not None:
-                loading.append(loader.submit(store.load_release, outcome.graph, outcome.ntriples))
-            outcomes.append(outcome)
+            for version in unpublished_revisions(spec, registry):
+                try:
+                    outcome = build_release(
+                        version,
+                        settings,
+                        registry,
+                        force=force,
+                        full_shacl=full_shacl,
+                        only_areas=only_areas,
+                        progress=progress,
+                    )
+                except (InputError, MethodError) as error:
+                    progress(f"  {spec.name}: bad input, nothing was published:\n{error}")
+                    outcome = Outcome(spec.name, "failed", error=str(error))
+                if outcome.status == "failed" and outcome.report is not None:
+                    progress(outcome.report.render())
+                if outcome.ntriples is not None:
+                    loading.append(loader.submit(store.load_release, outcome.graph, outcome.ntriples))
+                outcomes.append(outcome)
+                if outcome.status == "failed":
+                    break  # a later revision must not take the number of one that failed
             datasets(1)
         loader.shutdown(wait=True)
         for loaded in loading:
@@ -68,6 +71,15 @@ def build_all(
         if outcome.superseded is not None:  # no longer in the live snapshot
             shutil.rmtree(outcome.superseded, ignore_errors=True)
     return outcomes
+
+
+def unpublished_revisions(spec: DatasetSpec, registry: Registry) -> list[DatasetSpec]:
+    """What to build for an edition: its earlier revisions (datasets.toml `earlier`) that the registry
+    has not yet published, in order, then the current definition (unchanged, it is reused)."""
+    current = registry.releases.get(spec.name)
+    published = current.get("revision", 1) if current else 0
+    *earlier, latest = spec.revisions()
+    return [*earlier[published:], latest]
 
 
 def publish_snapshot(settings: Settings, store: PublishingStore, registry: Registry, progress) -> None:

@@ -113,6 +113,8 @@ class Release:
     revision: int = 1
     issued: str | None = None  # ISO date the revision was first published (own releases)
     title: str | None = None
+    description: str = ""  # own releases: what it is, how computed, any substitute input
+    missing_values: str = ""  # own releases: what is absent and why
     period: str | None = None
     level: str | None = None  # geography level of its areas: lsoa, ward, lad, ...
     vintage: str | None = None  # of the areas' codes, e.g. LAD19
@@ -153,6 +155,8 @@ class Release:
             revision=record.get("revision", 1),
             issued=record.get("issued"),
             title=record.get("title"),
+            description=record.get("description", ""),
+            missing_values=record.get("missing_values", ""),
             period=record.get("period"),
             level=record.get("level"),
             vintage=record.get("vintage"),

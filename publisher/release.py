@@ -99,16 +99,18 @@ def content_sha256(table: pd.DataFrame, areas: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def next_revision(current: dict | None, content: str, today: str) -> Revision:
+def next_revision(current: dict | None, content: str, today: str, note: str = "") -> Revision:
     """Revision 1 for a new edition; the same revision when the content is unchanged (a rebuild after
-    a software or wording change); otherwise the next one, replacing the current."""
+    a software or wording change); otherwise the next one, replacing the current. ``note`` says why
+    a revision replaces the one before it (kept only by a revision that replaces one)."""
     if current is None:
         return Revision(1, today, content)
     number = current.get("revision", 1)
     if current.get("content", content) == content:  # releases from before revisions count as unchanged
         issued = current.get("issued", current["published"][:10])
-        return Revision(number, issued, content, current.get("replaces"))
-    return Revision(number + 1, today, content, current["dataset"])
+        replaces = current.get("replaces")
+        return Revision(number, issued, content, replaces, note if replaces else "")
+    return Revision(number + 1, today, content, current["dataset"], note)
 
 
 def vocabulary_graph_content(minter: Minter) -> tuple[str, bytes]:
@@ -151,7 +153,7 @@ def build_release(
     built = builder(spec.builder)(spec, minter, only_areas=only_areas)
     table = built.table
     content = content_sha256(table, built.areas)
-    revision = next_revision(current, content, started.date().isoformat())
+    revision = next_revision(current, content, started.date().isoformat(), spec.revision_note)
     shape = CubeShape.of(spec, minter, built.component_dimension, revision.number, built.vocabulary)
     clock.step(
         f"tidy table: {len(table):,} observations of {len(built.areas):,} areas (revision {revision.number})"
@@ -240,6 +242,7 @@ def build_release(
         "revision": revision.number,
         "issued": revision.issued,
         "replaces": revision.replaces,
+        "revision_note": " ".join(revision.note.split()),
         "content": content,
         "software": __version__,
         "sources": [vars(source) for source in sources],
@@ -250,6 +253,9 @@ def build_release(
         "licence": spec.licence_uri,
         "edition": spec.edition,
         "title": spec.title,
+        # What the dataset is and lacks (e.g. substitute population weights), for the REST answers.
+        "description": " ".join(spec.description.split()),
+        "missing_values": " ".join(spec.missing_values.split()),
         "builder": spec.builder,
         "period": spec.period,
         "level": spec.geography_level,

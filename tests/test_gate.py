@@ -8,6 +8,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pyoxigraph as ox
 import pytest
 
@@ -15,6 +16,7 @@ from publisher.compute.indices import imd
 from publisher.gate import constants, run_checks
 from publisher.gate.release_dir import validate_release
 from publisher.inputs.datasets import load_datasets, select
+from publisher.paths import DATA_DIR
 from publisher.rdf.uris import Minter
 from publisher.rdf.vocab import vocabulary_ntriples
 from publisher.store import current_snapshot
@@ -27,7 +29,7 @@ OBS = BASE + "data/imd-lsoa/2019/obs/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
-LSOA = ("imd-lsoa",)  # the two LSOA editions only
+LSOA = ("imd-lsoa",)  # the three LSOA editions only
 AREA = sorted(a for a in fixture_areas() if a.startswith("E01000"))[0]  # a Barking and Dagenham LSOA
 
 
@@ -255,7 +257,7 @@ def test_a_failing_build_publishes_nothing(small_settings, monkeypatch):
 
     monkeypatch.setattr(imd, "build", rank_zero)
     outcomes = build_quietly(small_settings, LSOA, only_areas=fixture_areas(), force=True)
-    assert [o.status for o in outcomes] == ["failed", "failed"]
+    assert [o.status for o in outcomes] == ["failed"] * 3
     assert all("LI-range" in o.report.render() for o in outcomes)
     assert _published_state(small_settings) == before
     assert not any((small_settings.var_dir / "staging").iterdir())
@@ -264,7 +266,7 @@ def test_a_failing_build_publishes_nothing(small_settings, monkeypatch):
 def test_rebuilding_unchanged_inputs_is_a_no_op(small_settings):
     before = _published_state(small_settings)
     outcomes = build_quietly(small_settings, only_areas=fixture_areas())
-    assert len(outcomes) == 12 and {o.status for o in outcomes} == {"unchanged"}
+    assert len(outcomes) == 19 and {o.status for o in outcomes} == {"unchanged"}
     assert _published_state(small_settings) == before
 
 
@@ -288,10 +290,10 @@ def test_changed_releases_replace_the_old_ones_everywhere(tmp_path):
     from publisher.config import Settings
 
     first = Settings(var_dir=tmp_path / "var")
-    assert [o.status for o in build_quietly(first, LSOA, only_areas=fixture_areas())] == ["published"] * 2
+    assert [o.status for o in build_quietly(first, LSOA, only_areas=fixture_areas())] == ["published"] * 3
     old = current_snapshot(first).releases
     second = Settings(var_dir=first.var_dir, publisher_name="Another publisher")
-    assert [o.status for o in build_quietly(second, LSOA, only_areas=fixture_areas())] == ["published"] * 2
+    assert [o.status for o in build_quietly(second, LSOA, only_areas=fixture_areas())] == ["published"] * 3
     snapshot = current_snapshot(second)
     store = ox.Store.read_only(str(snapshot.path))
     graphs = {g.value for g in store.named_graphs()}
@@ -299,6 +301,10 @@ def test_changed_releases_replace_the_old_ones_everywhere(tmp_path):
     assert not graphs & {r["graph"] for r in old.values()}
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?o a <http://purl.org/linked-data/cube#Observation> }"
     solution = next(iter(store.query(count, default_graph=[ox.NamedNode(g) for g in graphs])))
-    assert int(solution["n"].value) == len(fixture_areas()) * (40 + 3)
+    lsoas_2021 = set(pd.read_csv(DATA_DIR / "iod2025" / "file1_imd.csv.gz")["lsoa"])
+    # IoD2019: 10 indices x 4 measures, IoD2015: 1 x 3, IoD2025 (its LSOAs of 2021 among them): 10 x 3
+    assert (
+        int(solution["n"].value) == len(fixture_areas()) * (40 + 3) + len(fixture_areas() & lsoas_2021) * 30
+    )
     assert not any(Path(r["dir"]).exists() for r in old.values())
     assert all(Path(r["dir"]).exists() for r in snapshot.releases.values())

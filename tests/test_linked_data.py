@@ -163,8 +163,8 @@ def test_immutable_resources_have_strong_etags_and_answer_304(client, minter, ev
 def test_latest_redirects_to_the_newest_edition(client):
     response = client.get("/data/imd-lsoa/latest")
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/data/imd-lsoa/2019")
-    assert client.get("/data/imd-lsoa/latest.ttl").headers["Location"].endswith("/data/imd-lsoa/2019.ttl")
+    assert response.headers["Location"].endswith("/data/imd-lsoa/2025")  # the newest edition
+    assert client.get("/data/imd-lsoa/latest.ttl").headers["Location"].endswith("/data/imd-lsoa/2025.ttl")
     assert client.get("/data/imd-lsoa/2019/revision/1").headers["Location"].endswith("/data/imd-lsoa/2019")
     assert client.get("/data/no-such-series/latest").status_code == 404
 

@@ -25,6 +25,18 @@ EXPECTED = {
     "imd-lsoa/2015": LSOAS * 1 * 3,
     **{f"imd-{level}/2019": n * 10 * SUMMARY_MEASURES for level, n in AREAS.items()},
     **{f"imd-{level}/2015": n * 1 * SUMMARY_MEASURES for level, n in (AREAS | {"lad": 326}).items()},
+    "imd-lsoa/2025": 33_755 * 10 * 3,
+    **{
+        f"imd-{level}/2025": n * 10 * SUMMARY_MEASURES
+        for level, n in {
+            "ward": 6_793,
+            "lad": 296,
+            "region": 9,
+            "icb": 42,
+            "sub-icb": 106,
+            "pcon": 543,
+        }.items()
+    },
     # every London ward (637) or borough (33) × (index + 3 dimensions + 8 components + 20 indicators) × 3
     "spi-ward/london-2019": 637 * 32 * 3,
     "spi-lad/london-2019": 33 * 32 * 3,

@@ -82,7 +82,11 @@ def test_datasets_list_the_lsoa_editions_and_their_derived_levels(client):
         f"{series}/{edition}"
         for series in ("imd-lsoa", "imd-ward", "imd-lad", "imd-region", "imd-stp")
         for edition in ("2019", "2015")
-    } | {"spi-ward/london-2019", "spi-lad/london-2019"}
+    } | {"spi-ward/london-2019", "spi-lad/london-2019"} | {
+        f"{series}/2025"
+        for series in ("imd-lsoa", "imd-ward", "imd-lad", "imd-region", "imd-icb", "imd-sub-icb", "imd-pcon")
+    }
+    assert datasets["imd-icb/2025"]["geography_vintage"] == "ICB24"
     assert datasets["spi-ward/london-2019"]["method"] == BASE + "def/method/spi-london-v1"
     ward = datasets["imd-ward/2019"]
     assert ward["derived"] and ward["derived_from"] == "imd-lsoa/2019" and ward["geography_vintage"] == "WD19"

@@ -22,6 +22,8 @@ def _describe(name: str, release: Release) -> dict:
         "id": name,
         "uri": release.dataset,
         "title": release.title,
+        "description": release.description,
+        "missing_values": release.missing_values,
         "period": release.period,
         "level": release.level,
         "geography_vintage": release.vintage,

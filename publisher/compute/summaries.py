@@ -9,7 +9,8 @@ differ only in where the pieces come from, so each builds its pieces and calls `
 
 Input is one row per piece: an LSOA, or the part of an LSOA that a lookup with shares puts in a
 group. Each piece carries its group, national rank (1 = most deprived), decile, score (may be
-missing), population denominator and share (1 for best-fit lookups). Everything is vectorised.
+missing), population denominator (may be missing) and share (1 for best-fit lookups). Everything is
+vectorised.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def extent_weight(rank: np.ndarray, universe: int) -> np.ndarray:
 
 def summarise(pieces: pd.DataFrame, universe: int) -> pd.DataFrame:
     """Summary measures per group (index: group). Columns follow MEASURES; average-score is NaN for a
-    group where any piece lacks a score (the measure is then missing, never a partial mean)."""
+    group where any piece lacks a score, and every population-weighted measure NaN for a group where
+    any piece lacks a population (the measure is then missing, never a partial mean)."""
     frame = pieces.assign(share=pieces.get("share", 1.0))
     frame = frame.assign(weight=frame["population"] * frame["share"])
     frame["weighted_rank"] = frame["weight"] * frame["rank"]
@@ -43,12 +45,13 @@ def summarise(pieces: pd.DataFrame, universe: int) -> pd.DataFrame:
         ["weight", "weighted_rank", "weighted_score", "weighted_extent", "share", "most_deprived_share"]
     ].sum(min_count=1)
     score_complete = groups["score"].count() == groups["score"].size()
+    weighted = groups["weight"].count() == groups["weight"].size()
     result = pd.DataFrame(index=totals.index)
-    result["average-score"] = (totals["weighted_score"] / totals["weight"]).where(score_complete)
-    result["average-rank"] = (universe + 1) - totals["weighted_rank"] / totals["weight"]
+    result["average-score"] = (totals["weighted_score"] / totals["weight"]).where(score_complete & weighted)
+    result["average-rank"] = ((universe + 1) - totals["weighted_rank"] / totals["weight"]).where(weighted)
     result["proportion-most-deprived-10pc"] = totals["most_deprived_share"] / totals["share"]
-    result["extent"] = totals["weighted_extent"] / totals["weight"]
-    result["local-concentration"] = _local_concentration(frame, universe)
+    result["extent"] = (totals["weighted_extent"] / totals["weight"]).where(weighted)
+    result["local-concentration"] = _local_concentration(frame, universe).where(weighted)
     return result[MEASURES]
 
 
@@ -61,8 +64,10 @@ def summarise_index(pieces: pd.DataFrame, universe: int, component: str) -> pd.D
 
 
 def covered_population(pieces: pd.DataFrame) -> pd.Series:
-    """Population per group: each piece's denominator times its share of the LSOA."""
-    return (pieces["population"] * pieces["share"]).groupby(pieces["group"]).sum()
+    """Population per group: each piece's denominator times its share of the LSOA; missing where a
+    piece has no population."""
+    weights = (pieces["population"] * pieces["share"]).groupby(pieces["group"])
+    return weights.sum().where(weights.count() == weights.size())
 
 
 def area_summaries(pieces: pd.DataFrame, universe: int, component: str) -> pd.DataFrame:

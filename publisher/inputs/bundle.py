@@ -1,7 +1,10 @@
 """Copy the needed columns of the real public files into data/, with provenance.
 
 Run by maintainers (``make bundle``) when the bundled subset changes; a normal build never reads
-``../shared``. Values are copied as text, unchanged; only columns are selected and renamed.
+``../shared``. Values are copied as text, unchanged; only columns are selected and renamed. A source
+may be CSV (plain or gzip) or one sheet of an Excel workbook (``sheet``, as the official IoD2025 files
+are published), and a long table may be spread into columns (``pivot``: one row per key, one column
+per value of a label column), so that every bundled table has one row per area.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ def bundle(raw_dir: Path = SHARED_RAW_DIR, data_dir: Path = DATA_DIR) -> list[di
     for entry in spec["file"]:
         source = raw_dir / entry["source"]
         target = data_dir / entry["path"]
-        rows = _select_columns(source, entry["columns"])
+        rows = _select_columns(_source_rows(source, entry), entry["columns"], source)
         target.parent.mkdir(parents=True, exist_ok=True)
         _write_deterministic_gzip(target, rows)
         records.append(
@@ -60,6 +63,7 @@ def bundle(raw_dir: Path = SHARED_RAW_DIR, data_dir: Path = DATA_DIR) -> list[di
                 "sha256": sha256_of(target),
                 "rows": len(rows) - 1,
                 "columns": entry["columns"],
+                **({"notes": " ".join(entry["notes"].split())} if "notes" in entry else {}),
             }
         )
         print(f"bundled {entry['path']}: {len(rows) - 1:,} rows")
@@ -87,17 +91,61 @@ def bundle(raw_dir: Path = SHARED_RAW_DIR, data_dir: Path = DATA_DIR) -> list[di
     return records
 
 
-def _select_columns(source: Path, columns: dict[str, str]) -> list[list[str]]:
-    with source.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        header = [name.strip() for name in next(reader)]
-        try:
-            indexes = [header.index(original.strip()) for original in columns.values()]
-        except ValueError as error:
-            raise SystemExit(f"{source}: column not found: {error}") from error
-        rows = [list(columns)]
-        rows.extend([row[i] for i in indexes] for row in reader)
-    return rows
+def _source_rows(source: Path, entry: dict) -> list[list[str]]:
+    """The source table as text rows, header first (a pivoted table as its spread-out form)."""
+    if "sheet" in entry:
+        rows = _sheet_rows(source, entry["sheet"])
+    else:
+        opener = gzip.open if source.suffix == ".gz" else open
+        with opener(source, "rt", encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    rows[0] = [name.strip() for name in rows[0]]
+    return _pivot(rows, entry["pivot"], source) if "pivot" in entry else rows
+
+
+def _sheet_rows(source: Path, sheet: str) -> list[list[str]]:
+    """One worksheet's cells as text: whole numbers without a decimal point, as a CSV export has them."""
+    import openpyxl  # a maintainer's dependency (dev extra): only `make bundle` reads workbooks
+
+    workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    try:
+        cells = workbook[sheet].iter_rows(values_only=True)
+        rows = [["" if v is None else str(v) for v in row] for row in cells]
+        return [row for row in rows if any(row)]
+    except KeyError:
+        raise SystemExit(f"{source}: no sheet {sheet!r} (sheets: {', '.join(workbook.sheetnames)})") from None
+    finally:
+        workbook.close()
+
+
+def _pivot(rows: list[list[str]], pivot: dict[str, str], source: Path) -> list[list[str]]:
+    """Spread a long table (key, label, value) into one row per key and one column per label."""
+    header = rows[0]
+    try:
+        key, label, value = (header.index(pivot[k]) for k in ("key", "columns", "values"))
+    except ValueError as error:
+        raise SystemExit(f"{source}: pivot column not found: {error}") from error
+    labels: list[str] = []
+    table: dict[str, dict[str, str]] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        cells = table.setdefault(row[key], {})
+        if row[label] in cells:
+            raise SystemExit(f"{source}, row {number}: {row[key]} has {row[label]!r} twice")
+        cells[row[label]] = row[value]
+        if row[label] not in labels:
+            labels.append(row[label])
+    spread = [[pivot["key"], *labels]]
+    spread.extend([code, *(cells.get(name, "") for name in labels)] for code, cells in table.items())
+    return spread
+
+
+def _select_columns(rows: list[list[str]], columns: dict[str, str], source: Path) -> list[list[str]]:
+    header = rows[0]
+    try:
+        indexes = [header.index(original.strip()) for original in columns.values()]
+    except ValueError as error:
+        raise SystemExit(f"{source}: column not found: {error}") from error
+    return [list(columns), *([row[i] for i in indexes] for row in rows[1:])]
 
 
 def _write_deterministic_gzip(target: Path, rows: list[list[str]]) -> None:
@@ -144,6 +192,7 @@ def _provenance_markdown(records: list[dict]) -> str:
             f"- Source file: `{record['source']}`, sha256 `{record['source_sha256']}`",
             f"- Bundled file sha256: `{record['sha256']}`; rows: {record['rows']:,}",
             f"- Columns: {renamed}",
+            *([f"- Checks / notes: {record['notes']}"] if "notes" in record else []),
             "",
         ]
     return "\n".join(lines)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..rdf.uris import OGL_V3, check_segment, period
+from .lookups import AreaLookup
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,14 @@ class DatasetSpec:
     derived_from: str = ""  # "series/edition" of the dataset this one is computed from
     publisher: str = ""  # id of a registered publisher (data/publishers.toml); "" = this deployment
     licence: str = ""  # URI; "" = the Open Government Licence v3.0
+    # Derived datasets: how LSOAs fall into the areas, and the areas' names and parents
+    # (publisher/inputs/lookups.py); {} = the LSOA edition's own districts, or the 2011-based lookups.
+    lookup: dict = field(default_factory=dict)
+    parents: dict = field(default_factory=dict)
+    # Revisions published before this one, oldest first: each a table of what differed (its lookup,
+    # inputs, texts). A new deployment publishes them in turn, so the edition's history is what it was.
+    earlier: list = field(default_factory=list)
+    revision_note: str = ""  # why this revision replaces the one before it (published as adms:versionNotes)
     root: Path = Path(".")
     source: DatasetSpec | None = field(default=None, compare=False, repr=False)
 
@@ -54,13 +63,18 @@ class DatasetSpec:
 
     def input_files(self) -> list[Path]:
         """Every input file, each once, in a stable order (with those of the dataset derived from)."""
-        names: list[str] = []
+        names: list[str] = [lookup["file"] for lookup in (self.lookup, self.parents) if lookup]
         for value in self.inputs.values():
             names.extend([value] if isinstance(value, str) else value)
         paths = {self.input_path(n) for n in names}
         if self.source is not None:
             paths |= set(self.source.input_files())
         return sorted(paths)
+
+    def revisions(self) -> list[DatasetSpec]:
+        """The edition's revisions in publication order: each earlier one, then this one."""
+        earlier = [replace(self, **{"revision_note": ""} | changes, earlier=[]) for changes in self.earlier]
+        return [*earlier, self]
 
 
 def load_datasets(path: Path) -> list[DatasetSpec]:
@@ -77,6 +91,10 @@ def load_datasets(path: Path) -> list[DatasetSpec]:
         check_segment(spec.series, "series")
         check_segment(spec.edition, "edition")
         period(spec.period)
+        for version in _checked_revisions(spec, path):
+            for entry in (version.lookup, version.parents):
+                if entry:
+                    AreaLookup.of(entry, f"{path}: dataset {spec.name}")
         specs.append(spec)
     by_name = {s.name: s for s in specs}
     for index, spec in enumerate(specs):
@@ -120,13 +138,25 @@ def select(specs: list[DatasetSpec], names: list[str]) -> list[DatasetSpec]:
     return chosen
 
 
+def _checked_revisions(spec: DatasetSpec, path: Path) -> list[DatasetSpec]:
+    try:
+        return spec.revisions()
+    except TypeError as error:
+        raise ValueError(f"{path}: dataset {spec.name}: earlier revision: {error}") from None
+
+
 def _expand(derived: dict) -> list[dict]:
-    """One dataset entry per level of a ``[[derived]]`` entry; {level_title} fills in the texts."""
+    """One dataset entry per level of a ``[[derived]]`` entry; {level_title} and {level_note} (what
+    only that level says, e.g. how far it is from the official figures) fill in the texts."""
     common = {k: v for k, v in derived.items() if k != "levels"}
     entries = []
     for level in derived.get("levels", {}).values():
-        entry = common | {k: v for k, v in level.items() if k != "level_title"}
-        for text in ("title", "description", "missing_values"):
-            entry[text] = entry[text].replace("{level_title}", level.get("level_title", ""))
+        entry = common | {k: v for k, v in level.items() if k not in ("level_title", "level_note")}
+        fills = {"{level_title}": level.get("level_title", ""), "{level_note}": level.get("level_note", "")}
+        for texts in (entry, *entry.get("earlier", [])):
+            for text in ("title", "description", "missing_values", "revision_note"):
+                for placeholder, value in fills.items():
+                    if text in texts:
+                        texts[text] = texts[text].replace(placeholder, value)
         entries.append(entry)
     return entries

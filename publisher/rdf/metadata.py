@@ -21,6 +21,7 @@ SDMX_DIMENSION = Namespace(uris.SDMX_DIMENSION)
 SDMX_ATTRIBUTE = Namespace(uris.SDMX_ATTRIBUTE)
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")  # versionNotes: what a revision changed
 ENGLAND = URIRef(uris.area("E92000001"))
 
 
@@ -78,6 +79,7 @@ class Revision:
     issued: str  # ISO date this revision was first published
     content: str  # li:contentSha256: what makes it this revision and not the next
     replaces: str | None = None  # the dataset URI of the revision it corrects
+    note: str = ""  # why it replaces that revision, in words
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,8 @@ def dataset_metadata(
     if revision.replaces:
         add((dataset, DCTERMS.replaces, URIRef(revision.replaces)))
         add((dataset, PROV.wasRevisionOf, URIRef(revision.replaces)))
+        if revision.note:
+            add((dataset, ADMS.versionNotes, Literal(" ".join(revision.note.split()), lang="en")))
     add((dataset, QB.structure, URIRef(shape.structure)))
     add((dataset, li.geographyLevel, Literal(spec.geography_level)))
     add((dataset, li.geographyVintage, Literal(spec.geography_vintage)))

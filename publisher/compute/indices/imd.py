@@ -1,8 +1,11 @@
-"""English Indices of Deprivation by LSOA: ranks and deciles as published, IMD score reconstructed.
+"""English Indices of Deprivation by LSOA: ranks and deciles as published; the IMD score either
+reconstructed or copied, and checked either way.
 
-The IMD score is the weighted sum of the exponentially transformed domain scores (File 9) with
-the official weights held in vocab/imd.ttl; it is checked against published scores before use.
-Ranks and deciles are never derived from scores (methods.md §2.2-2.3).
+The IMD score is the weighted sum of the exponentially transformed domain scores with the official
+weights held in vocab/imd.ttl. Where the edition's inputs have the transformed scores (File 9: 2015,
+2019) the score is reconstructed from them and checked against published scores; where they have the
+published IMD score (2025) it is copied and checked against the transformation of the published
+domain ranks. Ranks and deciles are never derived from scores (methods.md §2.2-2.3).
 """
 
 from __future__ import annotations
@@ -31,12 +34,19 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
     if unknown:
         raise ValueError(f"{spec.name}: components not in the IMD scheme: {', '.join(unknown)}")
     areas = _areas(spec)
-    checks = []
-    reconstructed = reconstruct_imd_score(spec, concepts)
-    checks.append(_check_against_published(spec, reconstructed))
+    sources = _MeasureSources(spec)
+    if "transformed_scores" in spec.inputs:
+        imd_score = reconstruct_imd_score(spec, concepts)
+        checks = [_check_against_published(spec, imd_score, "reconstructed from File 9")]
+        method = "imd-score-from-transformed-domains"
+    else:
+        imd_score = _published_imd_scores(spec)
+        from_ranks = score_from_domain_ranks(spec, concepts, sources)
+        checks = [_check_against_published(spec, from_ranks, "reconstructed from the domain ranks")]
+        method = "imd-scores-as-published"
+    sources.imd_score = imd_score
     if only_areas is not None:
         areas = areas[areas["code"].isin(only_areas)].reset_index(drop=True)
-    sources = _MeasureSources(spec, reconstructed)
     frames = [
         tidy.observations(
             areas["code"],
@@ -53,7 +63,7 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
         tidy.concat(frames),
         areas,
         component_dimension="imd-domain",
-        method="imd-score-from-transformed-domains",
+        method=method,
         checks=checks,
     )
 
@@ -83,20 +93,44 @@ def transformed_score(rank: np.ndarray, universe: int) -> np.ndarray:
 
 
 def reconstruct_imd_score(spec: DatasetSpec, concepts: dict[str, Concept]) -> pd.Series:
-    domains = [c for c in concepts.values() if c.weight is not None]
+    """The IMD score from the published transformed domain scores (File 9)."""
+    domains = _weighted_domains(concepts)
     columns = {c.notation: "decimal" for c in domains}
     path = spec.input_path(spec.inputs["transformed_scores"])
     frame = read_input(path, {"lsoa": "code", **columns}, key="lsoa").set_index("lsoa")
+    return _weighted_sum(frame[[c.notation for c in domains]], domains)
+
+
+def score_from_domain_ranks(
+    spec: DatasetSpec, concepts: dict[str, Concept], sources: _MeasureSources
+) -> pd.Series:
+    """The IMD score from the published domain ranks, each transformed as File 9 is: a check on a
+    copied score, never published (tied ranks make it differ from the official one by up to ~0.001)."""
+    domains = _weighted_domains(concepts)
+    ranks = pd.concat({c.notation: sources.values(c.notation, "rank") for c in domains}, axis=1, join="inner")
+    transformed = ranks.apply(lambda rank: transformed_score(rank, spec.ranking_universe))
+    return _weighted_sum(transformed, domains)
+
+
+def _weighted_domains(concepts: dict[str, Concept]) -> list[Concept]:
+    return [c for c in concepts.values() if c.weight is not None]
+
+
+def _weighted_sum(transformed: pd.DataFrame, domains: list[Concept]) -> pd.Series:
     # The official weights sum to 0.999 (3 x 9.3%), and the published scores use them as they are.
     weights = np.array([c.weight for c in domains])
-    score = frame[[c.notation for c in domains]].to_numpy() @ weights
-    return pd.Series(score, index=frame.index).round(SCORE_DECIMALS)
+    return pd.Series(transformed.to_numpy() @ weights, index=transformed.index).round(SCORE_DECIMALS)
 
 
-def _check_against_published(spec: DatasetSpec, reconstructed: pd.Series) -> str:
+def _published_imd_scores(spec: DatasetSpec) -> pd.Series:
     path = spec.input_path(spec.inputs["published_imd_scores"])
-    published = read_input(path, {"lsoa": "code", "imd": "decimal"}, key="lsoa").set_index("lsoa")
-    difference = (reconstructed.reindex(published.index) - published["imd"]).abs()
+    return read_input(path, {"lsoa": "code", "imd": "decimal"}, key="lsoa").set_index("lsoa")["imd"]
+
+
+def _check_against_published(spec: DatasetSpec, reconstructed: pd.Series, how: str) -> str:
+    path = spec.input_path(spec.inputs["published_imd_scores"])
+    published = _published_imd_scores(spec)
+    difference = (reconstructed.reindex(published.index) - published).abs()
     bad = difference[~(difference <= SCORE_TOLERANCE + 1e-9)]
     if len(bad):
         problems = [
@@ -104,14 +138,14 @@ def _check_against_published(spec: DatasetSpec, reconstructed: pd.Series) -> str
                 str(path),
                 None,
                 "imd",
-                f"LSOA {code}: reconstructed IMD score differs "
+                f"LSOA {code}: IMD score {how} differs "
                 f"from the published one by {diff:.4f} (tolerance {SCORE_TOLERANCE})",
             )
             for code, diff in bad.items()
         ]
         raise InputError(problems)
     return (
-        f"IMD score reconstructed from File 9 agrees with {len(published):,} published scores "
+        f"IMD score {how} agrees with {len(published):,} published scores "
         f"({path.name}): max |difference| {difference.max():.4f} <= {SCORE_TOLERANCE}"
     )
 
@@ -139,14 +173,14 @@ def _areas(spec: DatasetSpec) -> pd.DataFrame:
 class _MeasureSources:
     """Finds the column that holds each (component, measure) among the dataset's inputs."""
 
-    def __init__(self, spec: DatasetSpec, reconstructed_imd: pd.Series):
+    def __init__(self, spec: DatasetSpec):
         self.spec = spec
-        self.reconstructed_imd = reconstructed_imd
+        self.imd_score: pd.Series | None = None  # reconstructed or copied, once checked
         self._frames: dict[str, pd.DataFrame] = {}
 
     def values(self, component: str, measure: str) -> pd.Series:
         if measure == "score" and component == "imd":
-            return self.reconstructed_imd
+            return self.imd_score
         if measure == "score":
             return self._find(self.spec.inputs["scores"], component, "optional-decimal")
         if measure in ("rank", "decile"):

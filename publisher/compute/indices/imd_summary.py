@@ -1,18 +1,22 @@
-"""Area summaries of the English Indices of Deprivation (ward, district, region, STP) computed from
-an LSOA edition with the official measures of publisher/compute/summaries.py, then ranked among the
-areas.
+"""Area summaries of the English Indices of Deprivation (ward, district, region, STP, ICB, sub-ICB,
+constituency) computed from an LSOA edition with the official measures of
+publisher/compute/summaries.py, then ranked among the areas.
 
-Each summary uses the index's own population denominator: the LSOA edition's population measure,
-or, for an edition without one, the population input the derived dataset names. Extent and local
-concentration exist for the IMD only; an average score exists only where every LSOA has a score;
-a rank among areas exists only where every area has the value ranked. Everything else is stated
-missing, never partial.
+LSOAs fall into areas by the lookup the dataset names (publisher/inputs/lookups.py), else by the
+LSOA edition's own districts or the bundled 2011-based lookups. Each summary uses the index's own
+population denominator: the LSOA edition's population measure, or, for an edition without one, the
+population input the derived dataset names, each index's denominator one column or the sum of several
+(age bands). Extent and local concentration exist for the IMD only; an average score exists only where
+every LSOA has a score, a population-weighted measure only where every LSOA has a population; a rank
+among areas exists only where every area has the value ranked. Everything else is stated missing,
+never partial.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from ...inputs import lookups
 from ...inputs.datasets import DatasetSpec
 from ...inputs.geography import Geography
 from ...inputs.ingest import read_input
@@ -36,8 +40,9 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
         index=["area", "component"], columns="measure", values="value", observed=True, dropna=False
     ).reset_index()
     values = values.rename(columns={"area": "lsoa"}).drop(columns="population", errors="ignore")
-    values = values.merge(_populations(spec, lsoa.table), on=["lsoa", "component"])
-    geography = Geography.load(spec.root)
+    # A left join: an LSOA without a population keeps its row, and its areas' weighted measures are missing.
+    values = values.merge(_populations(spec, lsoa.table), on=["lsoa", "component"], how="left")
+    geography = None if _own_geography(spec) else Geography.load(spec.root)
     grouping = _grouping(spec, lsoa.areas, geography)
     pieces = grouping.merge(values, on="lsoa")
     concepts = {c.notation: c for c in scheme_concepts(minter.defs, "imd")}
@@ -58,7 +63,7 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
 
     areas = _areas(spec, grouping, geography, lsoa.areas)
     empty = []
-    if spec.geography_level == "ward":
+    if spec.geography_level == "ward" and geography is not None:
         empty = geography.wards_without_lsoas(set(lsoa.areas["parent"]))
     check = (
         f"{len(areas):,} {spec.geography_level} areas ({spec.geography_vintage}) from "
@@ -75,34 +80,59 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
 
 
 def _populations(spec: DatasetSpec, table: pd.DataFrame) -> pd.DataFrame:
-    """(lsoa, component, population): the LSOA edition's denominators, else the named input."""
+    """(lsoa, component, population): the LSOA edition's denominators, else the named input, where
+    a denominator is a column or a list of columns summed (Census age bands)."""
     own = table[table["measure"] == "population"]
     if len(own):
         return own[["area", "component", "value"]].rename(columns={"area": "lsoa", "value": "population"})
     path = spec.input_path(spec.inputs["population"])
-    columns = sorted(set(spec.denominators.values()))
+    wanted = {c: _columns(spec.denominators.get(c), spec, c) for c in spec.components}
+    columns = sorted({column for names in wanted.values() for column in names})
     frame = read_input(path, {"lsoa": "code", **dict.fromkeys(columns, "decimal")}, key="lsoa")
     return pd.concat(
         [
-            pd.DataFrame({"lsoa": frame["lsoa"], "component": c, "population": frame[spec.denominators[c]]})
-            for c in spec.components
+            pd.DataFrame({"lsoa": frame["lsoa"], "component": c, "population": frame[names].sum(axis=1)})
+            for c, names in wanted.items()
         ],
         ignore_index=True,
     )
 
 
-def _grouping(spec: DatasetSpec, lsoa_areas: pd.DataFrame, geography: Geography) -> pd.DataFrame:
-    """(lsoa, group, share): districts of the LSOA edition's own vintage, else the ONS lookups."""
-    if spec.geography_level == "lad":
-        grouping = pd.DataFrame({"lsoa": lsoa_areas["code"], "group": lsoa_areas["parent"], "share": 1.0})
+def _columns(denominator: str | list[str] | None, spec: DatasetSpec, component: str) -> list[str]:
+    if isinstance(denominator, str):
+        return [denominator]
+    if isinstance(denominator, list) and denominator and all(isinstance(c, str) for c in denominator):
+        return denominator
+    raise ValueError(
+        f"{spec.name}: denominators.{component} must name a column of {spec.inputs['population']} "
+        f"or a list of columns to add up, not {denominator!r}"
+    )
+
+
+def _own_geography(spec: DatasetSpec) -> bool:
+    """Whether the dataset's areas come from its own lookups (or the LSOA edition's districts) rather
+    than the bundled 2011-based geography."""
+    return bool(spec.lookup or spec.parents)
+
+
+def _grouping(spec: DatasetSpec, lsoa_areas: pd.DataFrame, geography: Geography | None) -> pd.DataFrame:
+    """(lsoa, group, share): the dataset's lookup, the LSOA edition's own districts, else the ONS
+    2011-based lookups."""
+    if geography is None or spec.geography_level == "lad":
+        grouping = lookups.grouping(spec, lsoa_areas)
     else:
         grouping = geography.grouping(spec.geography_level)
     return grouping[grouping["lsoa"].isin(set(lsoa_areas["code"]))].reset_index(drop=True)
 
 
-def _areas(spec: DatasetSpec, grouping: pd.DataFrame, geography: Geography, lsoa_areas) -> pd.DataFrame:
+def _areas(
+    spec: DatasetSpec, grouping: pd.DataFrame, geography: Geography | None, lsoa_areas
+) -> pd.DataFrame:
     """The areas with their names and parents; districts named as in the LSOA edition's own vintage."""
-    areas = geography.describe(spec.geography_level, sorted(set(grouping["group"])))
+    codes = sorted(set(grouping["group"]))
+    if geography is None:
+        return lookups.describe(spec, codes, lsoa_areas)
+    areas = geography.describe(spec.geography_level, codes)
     if spec.geography_level == "lad":
         own = dict(zip(lsoa_areas["parent"], lsoa_areas["parent_name"], strict=True))
         areas["name"] = [own.get(c, n) for c, n in zip(areas["code"], areas["name"], strict=True)]
