@@ -24,6 +24,7 @@ from .compute.summaries import MEASURES as SUMMARY_MEASURES
 from .config import Settings, load_settings
 from .inputs.boundaries import LEVELS as BOUNDARY_LEVELS
 from .inputs.boundaries import boundaries
+from .inputs.gazetteer import Gazetteer, gazetteer
 from .inputs.geography import ENTITIES, LEVELS, VINTAGES, Geography
 from .inputs.ingest import read_input
 from .inputs.publishers import Publisher, deployment_publisher
@@ -60,6 +61,7 @@ __all__ = [
     "SUMMARY_MEASURES",
     "VINTAGES",
     "ExternalStoreError",
+    "Gazetteer",
     "Geography",
     "Minter",
     "NotAggregable",
@@ -72,6 +74,7 @@ __all__ = [
     "area_uri",
     "boundaries",
     "current_published",
+    "gazetteer",
     "input_format_errors",
     "input_format_table",
     "latest_edition",

@@ -1,0 +1,270 @@
+"""England's areas of every bundled vintage side by side, from data/geography.toml: which vintages
+hold a code, when it was in use, its parents and children in each, and what it became or came from.
+
+Geography changes every year, so nothing here names a vintage: the vintages, their dates and the
+lookups that give their areas are data. Relations are best fit, as ONS publishes them (an LSOA lies
+wholly in one area of each kind); an area's LSOAs follow from chains of lookups (an LSOA's district's
+region is its region). Successors of a 2011 LSOA come from the ONS change codes; those of a ward or
+district are the areas of a later vintage that its LSOAs fall in, with the share of them in each,
+which is approximate and stated so.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from ..paths import DATA_DIR
+from .ingest import read_input
+
+LINK_COLUMNS = ["child", "child_vintage", "parent", "parent_vintage"]
+
+
+@dataclass(frozen=True)
+class Vintage:
+    id: str
+    level: str
+    title: str
+    date: date
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another area an area became or came from, and how."""
+
+    code: str
+    vintage: str
+    relation: str  # unchanged | split | merged | irregular | overlap
+    share: float  # of the area's LSOAs that went there (1 for the LSOA change codes' pairs)
+    approximate: bool
+
+
+class Gazetteer:
+    def __init__(self, vintages: dict[str, Vintage], names: pd.DataFrame, declared: pd.DataFrame, changes):
+        self.vintages = vintages
+        self.names = names  # index code; vintage, name: one row per (code, vintage)
+        self.links = _closure(declared)  # child, child_vintage, parent, parent_vintage: every containment
+        self.changes = changes  # old, old_vintage, new, new_vintage, relation
+        # Parents: every area that holds a code (an LSOA's region too); children: those the lookups
+        # put directly inside it (a borough's wards and LSOAs, a region's districts, not its LSOAs).
+        self._by = {
+            "child": self.links.set_index("child", drop=False).sort_index(),
+            "parent": declared.set_index("parent", drop=False).sort_index(),
+        }
+
+    @classmethod
+    def load(cls, data_dir: Path = DATA_DIR) -> Gazetteer:
+        spec = tomllib.loads((data_dir / "geography.toml").read_text(encoding="utf-8"))
+        vintages = {
+            v["id"]: Vintage(v["id"], v["level"], v["title"], date.fromisoformat(v["date"]))
+            for v in spec["vintage"]
+        }
+        names, links = [], []
+        for entry in spec["lookup"]:
+            frame = _read(data_dir, entry, vintages)
+            for column, vintage in entry["codes"].items():
+                name = entry.get("names", {}).get(column)
+                names.append(
+                    pd.DataFrame(
+                        {
+                            "code": frame[column],
+                            "vintage": vintage,
+                            "name": frame[name] if name else "",
+                        }
+                    )
+                )
+            for child, parent in entry.get("inside", []):
+                links.append(
+                    pd.DataFrame(
+                        {
+                            "child": frame[child],
+                            "child_vintage": entry["codes"][child],
+                            "parent": frame[parent],
+                            "parent_vintage": entry["codes"][parent],
+                        }
+                    )
+                )
+        named = pd.concat(names).sort_values("name", ascending=False)  # a named row before an unnamed one
+        named = named.drop_duplicates(["code", "vintage"]).set_index("code").sort_index()
+        changes = pd.concat([_changes(data_dir, entry) for entry in spec.get("change", [])])
+        return cls(vintages, named, pd.concat(links).drop_duplicates(ignore_index=True), changes)
+
+    def held_by(self, code: str) -> list[Vintage]:
+        """The vintages that hold ``code``, oldest first."""
+        rows = self.names.loc[[code]] if code in self.names.index else self.names.iloc[:0]
+        return sorted((self.vintages[v] for v in rows["vintage"]), key=lambda v: v.date)
+
+    def name(self, code: str) -> str:
+        """The area's most recent name (empty where no lookup names it)."""
+        if code not in self.names.index:
+            return ""
+        rows = self.names.loc[[code]]
+        dated = sorted(
+            zip(rows["vintage"], rows["name"], strict=True), key=lambda r: self.vintages[r[0]].date
+        )
+        return next((n for _, n in reversed(dated) if n), "")
+
+    def of_level(self, level: str) -> list[Vintage]:
+        return sorted((v for v in self.vintages.values() if v.level == level), key=lambda v: v.date)
+
+    def in_use(self, code: str, vintage: Vintage) -> tuple[date, date | None]:
+        """From the first vintage of its kind that holds ``code`` (in ``vintage``'s unbroken run) to
+        the date of the first later vintage that does not (None: it is in the latest one)."""
+        held = {v.id for v in self.held_by(code)}
+        run = self.of_level(vintage.level)
+        start = run.index(vintage)
+        while start > 0 and run[start - 1].id in held:
+            start -= 1
+        end = run.index(vintage)
+        while end + 1 < len(run) and run[end + 1].id in held:
+            end += 1
+        return run[start].date, run[end + 1].date if end + 1 < len(run) else None
+
+    def parents(self, code: str) -> dict[str, str]:
+        """Parent vintage → the area of that vintage that holds ``code`` (in any vintage of it)."""
+        rows = self._related(code, "child")
+        return dict(zip(rows["parent_vintage"], rows["parent"], strict=True))
+
+    def children(self, code: str) -> dict[str, list[str]]:
+        """Child vintage → the areas of that vintage directly inside ``code``, sorted."""
+        rows = self._related(code, "parent")
+        return {v: sorted(set(group["child"])) for v, group in rows.groupby("child_vintage")}
+
+    def grouping(self, lsoa_vintage: str, vintage: str) -> pd.DataFrame:
+        """Best-fit (lsoa, group, share) rows: each LSOA of ``lsoa_vintage`` in its area of ``vintage``."""
+        rows = self.links[
+            (self.links["child_vintage"] == lsoa_vintage) & (self.links["parent_vintage"] == vintage)
+        ]
+        return pd.DataFrame(
+            {"lsoa": rows["child"].to_numpy(), "group": rows["parent"].to_numpy(), "share": 1.0}
+        )
+
+    def successors(self, code: str) -> list[Related]:
+        """What ``code`` became in the latest vintage of its kind, where that is not itself."""
+        return self._across(code, later=True)
+
+    def predecessors(self, code: str) -> list[Related]:
+        """Where ``code`` came from in the earlier vintages of its kind that do not hold it."""
+        return self._across(code, later=False)
+
+    def _related(self, code: str, side: str) -> pd.DataFrame:
+        """The links whose ``side`` (child or parent) is ``code``."""
+        by_side = self._by[side]
+        return by_side.loc[[code]] if code in by_side.index else by_side.iloc[:0]
+
+    def _across(self, code: str, later: bool) -> list[Related]:
+        held = self.held_by(code)
+        if not held:
+            return []
+        level = held[0].level
+        run = self.of_level(level)
+        mine = held[-1] if later else held[0]
+        others = [v for v in run if (v.date > mine.date if later else v.date < mine.date)]
+        others = [v for v in others if v.id not in {h.id for h in held}]
+        if level == "lsoa":
+            return self._lsoa_changes(code, mine, others, later)
+        targets = others[-1:] if later else others  # the latest successor; every older predecessor
+        return [r for target in targets for r in self._overlaps(code, target)]
+
+    def _lsoa_changes(self, code: str, mine: Vintage, others: list[Vintage], later: bool) -> list[Related]:
+        ours, theirs = ("old", "new") if later else ("new", "old")
+        wanted = {v.id for v in others}
+        rows = self.changes[(self.changes[ours] == code) & self.changes[f"{theirs}_vintage"].isin(wanted)]
+        return [
+            Related(other, vintage, relation, 1.0, False)
+            for other, vintage, relation in zip(
+                rows[theirs], rows[f"{theirs}_vintage"], rows["relation"], strict=True
+            )
+        ]
+
+    def lsoas_in(self, code: str) -> dict[str, set[str]]:
+        """LSOA vintage → the LSOAs of that vintage inside ``code`` (through any chain of lookups)."""
+        rows = self.links[self.links["parent"] == code]
+        return {
+            vintage: set(group["child"])
+            for vintage, group in rows.groupby("child_vintage")
+            if self.vintages[vintage].level == "lsoa"
+        }
+
+    def _overlaps(self, code: str, target: Vintage) -> list[Related]:
+        """Areas of ``target`` that ``code``'s LSOAs fall in, with the share of its LSOAs in each."""
+        for base, members in self.lsoas_in(code).items():
+            mapped = set(members)
+            into = self.grouping(base, target.id)
+            if into.empty:  # the target is built on the other LSOA vintage: carry them across
+                forward = self.changes[self.changes["old_vintage"] == base]
+                backward = self.changes[self.changes["new_vintage"] == base]
+                if len(forward):
+                    mapped = set(forward.loc[forward["old"].isin(mapped), "new"])
+                    into = self.grouping(forward["new_vintage"].iloc[0], target.id)
+                elif len(backward):
+                    mapped = set(backward.loc[backward["new"].isin(mapped), "old"])
+                    into = self.grouping(backward["old_vintage"].iloc[0], target.id)
+            shares = into[into["lsoa"].isin(mapped)]["group"].value_counts(normalize=True)
+            if len(shares):
+                return [
+                    Related(other, target.id, "overlap", round(float(share), 3), True)
+                    for other, share in shares.items()
+                ]
+        return []
+
+
+def _read(data_dir: Path, entry: dict, vintages: dict[str, Vintage]) -> pd.DataFrame:
+    unknown = sorted(set(entry["codes"].values()) - set(vintages))
+    if unknown:
+        raise ValueError(
+            f"data/geography.toml: {entry['file']} names vintages not declared: {', '.join(unknown)}"
+        )
+    optional = set(entry.get("optional", []))  # empty outside England (a UK-wide file's regions)
+    columns = {c: "optional-text" if c in optional else "code" for c in entry["codes"]}
+    columns |= {n: "optional-text" if n in optional else "text" for n in entry.get("names", {}).values()}
+    frame = read_input(data_dir / entry["file"], columns).drop_duplicates()
+    if only := entry.get("only"):
+        first = next(iter(entry["codes"]))
+        frame = frame[frame[first].str.match(only)]
+    return frame
+
+
+def _changes(data_dir: Path, entry: dict) -> pd.DataFrame:
+    frame = read_input(
+        data_dir / entry["file"], {entry["old"]: "code", entry["new"]: "code", entry["code"]: "text"}
+    )
+    if only := entry.get("only"):
+        frame = frame[frame[entry["old"]].str.match(only) & frame[entry["new"]].str.match(only)]
+    return pd.DataFrame(
+        {
+            "old": frame[entry["old"]],
+            "old_vintage": entry["from_vintage"],
+            "new": frame[entry["new"]],
+            "new_vintage": entry["to_vintage"],
+            "relation": frame[entry["code"]].map(entry["meanings"]),
+        }
+    ).drop_duplicates()
+
+
+def _closure(links: pd.DataFrame) -> pd.DataFrame:
+    """Every containment the lookups imply: an LSOA in a ward in a district is in the district."""
+    while True:
+        chained = links.merge(
+            links,
+            left_on=["parent", "parent_vintage"],
+            right_on=["child", "child_vintage"],
+            suffixes=("", "_up"),
+        )
+        implied = chained[["child", "child_vintage", "parent_up", "parent_vintage_up"]].set_axis(
+            LINK_COLUMNS, axis=1
+        )
+        grown = pd.concat([links, implied]).drop_duplicates(ignore_index=True)
+        if len(grown) == len(links):
+            return grown
+        links = grown
+
+
+@cache
+def gazetteer(data_dir: Path = DATA_DIR) -> Gazetteer:
+    return Gazetteer.load(data_dir)
