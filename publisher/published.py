@@ -24,8 +24,8 @@ from .compute.summaries import MEASURES as SUMMARY_MEASURES
 from .config import Settings, load_settings
 from .inputs.boundaries import LEVELS as BOUNDARY_LEVELS
 from .inputs.boundaries import boundaries
-from .inputs.gazetteer import Gazetteer, gazetteer
-from .inputs.geography import ENTITIES, LEVELS, VINTAGES, Geography
+from .inputs.gazetteer import Gazetteer, Vintage, gazetteer
+from .inputs.geography import ENGLAND, ENTITIES, LEVELS, VINTAGES, Geography
 from .inputs.ingest import read_input
 from .inputs.publishers import Publisher, deployment_publisher
 from .inputs.submission.manifest import REQUIRED as MANIFEST_REQUIRED
@@ -44,6 +44,7 @@ from .store.remote import ExternalStoreError
 
 __all__ = [
     "BOUNDARY_LEVELS",
+    "ENGLAND",
     "ENTITIES",
     "GEOGRAPHY",
     "IMD_ONLY",
@@ -69,6 +70,7 @@ __all__ = [
     "Publisher",
     "Release",
     "Settings",
+    "Vintage",
     "aggregate_by_rule",
     "area_summaries",
     "area_uri",

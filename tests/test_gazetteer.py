@@ -96,3 +96,25 @@ def test_areas_api_places_the_corrected_lsoa_and_says_what_is_approximate(client
     assert "approximate" in retired["note"]
     unknown = client.get("/api/v1/areas/E05999999")
     assert unknown.status_code == 404 and "WD25" in unknown.get_json()["error"]["message"]
+
+
+AGGREGATE = "/api/v1/aggregate?dataset={}&level={}&component=imd&measure=average-score"
+
+
+def test_levels_follow_the_vintage_of_the_dataset_areas(client):
+    """Point 7 of issue 20: an LSOA edition aggregates to the levels its LSOA vintage is looked up to;
+    another level is a 400 that names those on offer."""
+    icbs = client.get(AGGREGATE.format("imd-lsoa/2025", "icb")).get_json()
+    assert icbs["geography_vintage"] == "ICB24" and icbs["derived_dataset"].endswith("/data/imd-icb/2025")
+    # the fixture districts: Barking and Dagenham (North East London ICB) and Hartlepool (North East
+    # and North Cumbria ICB), as the ONS LSOA (2021) to ICB (2024) lookup places their LSOAs
+    assert {r["area"] for r in icbs["rows"]} == {"E54000029", "E54000050"}
+
+    msoas = client.get(AGGREGATE.format("imd-lsoa/2025", "msoa")).get_json()  # no derived dataset
+    assert msoas["geography_vintage"] == "MSOA21" and msoas["derived_dataset"] is None
+    assert all(r["area"].startswith("E02") and r["population"] > 0 for r in msoas["rows"])
+
+    refused = client.get(AGGREGATE.format("imd-lsoa/2019", "icb"))
+    message = refused.get_json()["error"]["message"]
+    assert refused.status_code == 400 and "stp (STP20)" in message and "ICB24" in message
+    assert client.get(AGGREGATE.format("imd-lsoa/2019", "stp")).get_json()["geography_vintage"] == "STP20"

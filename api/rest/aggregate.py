@@ -19,8 +19,10 @@ from publisher.published import (
     SUMMARY_MEASURES,
     VINTAGES,
     NotAggregable,
+    Vintage,
     aggregate_by_rule,
     area_summaries,
+    gazetteer,
     ranks_where_complete,
     vocabulary_measures,
 )
@@ -44,12 +46,37 @@ from .common import (
 def aggregate_to_level():
     found = dataset_parameter(request.args.get("dataset"))
     level = request.args.get("level")
-    if level not in LEVELS:
-        raise ApiError(400, f"level: {level!r} is not one of {', '.join(LEVELS)}")
     component = _single_component(found, request.args.get("component"))
     if found.release.builder == "imd":
-        return jsonify(_official_to_level(found, level, component))
+        return jsonify(_official_to_level(found, _offered_level(found, level), component))
+    if level not in LEVELS:
+        raise ApiError(400, f"level: {level!r} is not one of {', '.join(LEVELS)}")
     return jsonify(_by_rule_to_level(found, level, component))
+
+
+def _offered_level(found: PublishedDataset, level: str | None) -> Vintage:
+    """The vintage of ``level`` that the dataset's LSOAs are assigned to; a 400 naming those on offer
+    (and the other vintages of the level, which need LSOAs of another vintage) otherwise."""
+    places = gazetteer()
+    offered = places.offered(found.release.vintage or "")
+    derived = {
+        r.level: places.vintages[r.vintage]
+        for r in tables().releases().values()
+        if r.derived_from == found.name and r.vintage in places.vintages
+    }
+    offered |= derived  # a level with a derived dataset is answered on that dataset's vintage
+    if level in offered:
+        return offered[level]
+    on_offer = ", ".join(f"{name} ({vintage.id})" for name, vintage in sorted(offered.items()))
+    elsewhere = [v.id for v in places.of_level(level or "")]
+    hint = (
+        f"; {level} areas exist as {', '.join(elsewhere)}, for LSOAs of another vintage" if elsewhere else ""
+    )
+    raise ApiError(
+        400,
+        f"level: {level!r} is not on offer for {found.name}, whose areas are {found.release.vintage}; "
+        f"on offer: {on_offer}{hint}",
+    )
 
 
 @blueprint.post("/aggregate")
@@ -142,16 +169,21 @@ def _posted_areas(found: PublishedDataset, areas) -> list[str]:
     return sorted(areas)
 
 
-def _official_to_level(found: PublishedDataset, level: str, component: str) -> dict:
-    """IoD summary measures per area of ``level``: from the precomputed derived dataset if there is one."""
+def _official_to_level(found: PublishedDataset, target: Vintage, component: str) -> dict:
+    """IoD summary measures per area of ``target``: from the precomputed derived dataset if there is one."""
+    level = target.level
     measure = request.args.get("measure") or "average-score"
     official = [*SUMMARY_MEASURES, "population"]
     if measure not in official:
         raise ApiError(400, f"measure: {measure!r} is not a summary measure ({', '.join(official)})")
-    names = tables().geography.names
+    name = gazetteer().name  # in whichever vintage holds the code
     releases = tables().releases()
     derived = next(
-        (n for n, r in sorted(releases.items()) if r.derived_from == found.name and r.level == level),
+        (
+            n
+            for n, r in sorted(releases.items())
+            if r.derived_from == found.name and r.level == level and r.vintage == target.id
+        ),
         None,
     )
     if derived is not None:
@@ -163,7 +195,7 @@ def _official_to_level(found: PublishedDataset, level: str, component: str) -> d
         rows = [
             {
                 "area": code,
-                "area_label": names.get(code, ""),
+                "area_label": name(code),
                 "value": json_number(value, False),
                 "rank": json_number(area_rank, True),
                 "population": json_number(population, False),
@@ -175,20 +207,20 @@ def _official_to_level(found: PublishedDataset, level: str, component: str) -> d
         ]
         method, vintage, source = summary.release.method, summary.release.vintage, summary.uri
     else:
-        grouping = tables().geography.grouping(level)
+        grouping = gazetteer().grouping(found.release.vintage, target.id)
         table, population = _official_summary(found, grouping, component)
         ranks = ranks_where_complete(table[measure])
         rows = [
             {
                 "area": code,
-                "area_label": names.get(code, ""),
+                "area_label": name(code),
                 "value": json_number(table.loc[code, measure], False),
                 "rank": None if ranks is None else int(ranks[code]),
                 "population": json_number(table.loc[code, "population"], False),
             }
             for code in table.index
         ]
-        method, vintage, source = minter().method("imd-area-summaries"), LEVELS[level], None
+        method, vintage, source = minter().method("imd-area-summaries"), target.id, None
     return {
         "dataset": found.uri,
         "derived_dataset": source,
@@ -212,10 +244,14 @@ def _official_summary(found: PublishedDataset, grouping: pd.DataFrame, component
             "uri": minter().measure("population"),
         }
     else:
-        pieces = pieces.merge(
-            tables().ons_population.rename("population"), left_on="lsoa", right_index=True, how="left"
+        weights = gazetteer().populations.get(found.release.vintage or "")
+        counts = weights.counts if weights else pd.Series(dtype="float64")
+        pieces = pieces.merge(counts.rename("population"), left_on="lsoa", right_index=True, how="left")
+        population = (
+            {"label": weights.label, "uri": minter().source(weights.file)}
+            if weights
+            else {"label": f"none: no population of {found.release.vintage} LSOAs is bundled", "uri": None}
         )
-        population = _ons_population_source()
     return area_summaries(pieces, int(found.release.universe), component), population
 
 

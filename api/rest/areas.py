@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from publisher.published import ENTITIES, STATISTICAL_ENTITY, area_uri, gazetteer
+from publisher.published import ENGLAND, ENTITIES, STATISTICAL_ENTITY, area_uri, gazetteer
 
 from .common import ApiError, blueprint, check_code, tables
 
@@ -68,7 +68,10 @@ def area_detail(code: str):
             "vintage": latest.id,
             "current": vintages[-1]["current"],
             "vintages": vintages,
-            "parents": {vintage: _area_ref(c) for vintage, c in sorted(places.parents(code).items())},
+            "parents": {
+                **{vintage: _area_ref(c) for vintage, c in sorted(places.parents(code).items())},
+                "CTRY": {"code": ENGLAND, "label": "England", "uri": area_uri(ENGLAND)},
+            },
             "children": {
                 vintage: [_area_ref(c) for c in codes]
                 for vintage, codes in sorted(places.children(code).items())

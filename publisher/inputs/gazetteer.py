@@ -44,9 +44,19 @@ class Related:
     approximate: bool
 
 
+@dataclass(frozen=True)
+class Population:
+    """The population of each LSOA of a vintage, and what it is."""
+
+    file: str
+    label: str
+    counts: pd.Series  # index: LSOA code
+
+
 class Gazetteer:
     def __init__(self, vintages: dict[str, Vintage], names: pd.DataFrame, declared: pd.DataFrame, changes):
         self.vintages = vintages
+        self.populations: dict[str, Population] = {}
         self.names = names  # index code; vintage, name: one row per (code, vintage)
         self.links = _closure(declared)  # child, child_vintage, parent, parent_vintage: every containment
         self.changes = changes  # old, old_vintage, new, new_vintage, relation
@@ -92,7 +102,14 @@ class Gazetteer:
         named = pd.concat(names).sort_values("name", ascending=False)  # a named row before an unnamed one
         named = named.drop_duplicates(["code", "vintage"]).set_index("code").sort_index()
         changes = pd.concat([_changes(data_dir, entry) for entry in spec.get("change", [])])
-        return cls(vintages, named, pd.concat(links).drop_duplicates(ignore_index=True), changes)
+        places = cls(vintages, named, pd.concat(links).drop_duplicates(ignore_index=True), changes)
+        for entry in spec.get("population", []):
+            frame = read_input(
+                data_dir / entry["file"], {"lsoa": "code"} | dict.fromkeys(entry["columns"], "decimal")
+            )
+            counts = frame.set_index("lsoa")[entry["columns"]].sum(axis=1)
+            places.populations[entry["vintage"]] = Population(entry["file"], entry["label"], counts)
+        return places
 
     def held_by(self, code: str) -> list[Vintage]:
         """The vintages that hold ``code``, oldest first."""
@@ -134,6 +151,14 @@ class Gazetteer:
         """Child vintage → the areas of that vintage directly inside ``code``, sorted."""
         rows = self._related(code, "parent")
         return {v: sorted(set(group["child"])) for v, group in rows.groupby("child_vintage")}
+
+    def offered(self, lsoa_vintage: str) -> dict[str, Vintage]:
+        """Level → the latest vintage of that level that the LSOAs of ``lsoa_vintage`` are assigned to."""
+        parents = set(self.links.loc[self.links["child_vintage"] == lsoa_vintage, "parent_vintage"])
+        latest: dict[str, Vintage] = {}
+        for vintage in sorted((self.vintages[v] for v in parents), key=lambda v: v.date):
+            latest[vintage.level] = vintage
+        return latest
 
     def grouping(self, lsoa_vintage: str, vintage: str) -> pd.DataFrame:
         """Best-fit (lsoa, group, share) rows: each LSOA of ``lsoa_vintage`` in its area of ``vintage``."""
