@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run build serve system-packages test hardening soak lint format bundle samples vendor bench bench-build bench-sparql bench-sparql-national bench-aggregate bench-api bench-spi bench-federation bench-ingest bench-serve bench-external clean
+.PHONY: run build serve system-packages test national hardening soak lint format bundle samples vendor bench bench-build bench-sparql bench-sparql-national bench-aggregate bench-api bench-spi bench-federation bench-ingest bench-serve bench-external clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "localindex needs Python 3.11 or newer")'
@@ -29,10 +29,14 @@ serve: $(INSTALLED)
 system-packages:
 	.ci/install-system-packages
 
-## test: the whole test suite, in two processes, each test module whole in one of them (most tests
-## keep one core busy; the national build, in test_national.py's process, uses both)
+## test: the test suite, in two processes, each test module whole in one of them (most tests keep
+## one core busy); the national acceptance build is `make national`
 test: $(INSTALLED)
 	$(BIN)/pytest -q -n 2 --dist loadscope --durations=15
+
+## national: acceptance on the full national build as make run publishes it (CI runs it after test)
+national: $(INSTALLED)
+	$(BIN)/pytest -q -m national --durations=5
 
 ## hardening: kill -9 of a publication 20 times, and the soak's 60-second version (CI runs it after test)
 hardening: $(INSTALLED)

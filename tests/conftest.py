@@ -16,7 +16,7 @@ import pytest
 
 from publisher.build import build_all
 from publisher.config import Settings, load_settings
-from publisher.inputs.datasets import all_datasets, load_datasets, select
+from publisher.inputs.datasets import all_datasets, select
 from publisher.inputs.submission.ingest import ingest
 from publisher.paths import DATA_DIR
 from publisher.store import current_snapshot
@@ -89,28 +89,17 @@ def published(request) -> Settings:
     return request.getfixturevalue(name)
 
 
-# Left out of the national fixture: the ward summaries of every edition (12 of 34 million triples,
-# half the fixture's build). They are built and checked for the fixture districts (small_settings,
-# tests/test_iod2025.py) and at national scale by `make bench-build`, which builds everything.
-NATIONAL_LEFT_OUT = ("imd-ward",)
-
-
-def national_datasets(settings: Settings) -> tuple[str, ...]:
-    """Every bundled dataset but those of NATIONAL_LEFT_OUT (submissions come by ingest)."""
-    return tuple(s.name for s in load_datasets(settings.datasets_file) if s.series not in NATIONAL_LEFT_OUT)
-
-
 @pytest.fixture(scope="session")
 def national_settings(tmp_path_factory) -> Settings:
-    """The bundled datasets at national scale (but NATIONAL_LEFT_OUT) and the sample submissions, as
-    `make run` builds them (so into a Virtuoso of its own where Virtuoso is installed: ``store = "auto"``)."""
+    """Every bundled dataset at national scale and the sample submissions, as `make run` builds them
+    (so into a Virtuoso of its own where Virtuoso is installed: ``store = "auto"``); `make national`."""
     settings = Settings(
         var_dir=tmp_path_factory.mktemp("national") / "var",
         store="auto",
         virtuoso_http_port=free_port(),
         virtuoso_sql_port=free_port(),
     )
-    outcomes = build_quietly(settings, national_datasets(settings))
+    outcomes = build_quietly(settings)
     assert all_published(outcomes), [o.error or o.report for o in outcomes]
     for sample, publisher in (("lbbd-spi-2018", "lbbd"), ("hackney-wards-2019", "hackney")):
         result = ingest(DATA_DIR / "submissions" / sample, publisher, settings, progress=lambda _: None)
