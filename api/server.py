@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 from gunicorn.app.base import BaseApplication
 
-from publisher.published import Settings
+from publisher.published import Settings, gazetteer
 
 from . import create_app
 
@@ -26,6 +28,9 @@ class _Gunicorn(BaseApplication):
         self.cfg.set("control_socket_disable", True)  # several servers may run side by side (tests)
 
     def load(self):
+        # The gazetteer takes seconds to read; load it now, beside serving, not in the first request
+        # that needs it (which waits for this load rather than starting its own).
+        threading.Thread(target=gazetteer, name="gazetteer", daemon=True).start()
         return create_app(self.settings)
 
 

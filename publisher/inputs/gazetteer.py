@@ -11,10 +11,10 @@ which is approximate and stated so.
 
 from __future__ import annotations
 
+import threading
 import tomllib
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -58,13 +58,20 @@ class Gazetteer:
         self.vintages = vintages
         self.populations: dict[str, Population] = {}
         self.names = names  # index code; vintage, name: one row per (code, vintage)
-        self.links = _closure(declared)  # child, child_vintage, parent, parent_vintage: every containment
+        links = _closure(declared)  # child, child_vintage, parent, parent_vintage: every containment
         self.changes = changes  # old, old_vintage, new, new_vintage, relation
-        # Parents: every area that holds a code (an LSOA's region too); children: those the lookups
-        # put directly inside it (a borough's wards and LSOAs, a region's districts, not its LSOAs).
+        # Indexed once, as requests look up one code or one pair of vintages at a time. Parents: every
+        # area that holds a code (an LSOA's region too); children: those the lookups put directly
+        # inside it (a borough's wards and LSOAs, a region's districts, not its LSOAs); contents:
+        # everything inside it, however far down.
         self._by = {
-            "child": self.links.set_index("child", drop=False).sort_index(),
+            "child": links.set_index("child", drop=False).sort_index(),
             "parent": declared.set_index("parent", drop=False).sort_index(),
+            "contents": links.set_index("parent", drop=False).sort_index(),
+        }
+        self._pairs = {
+            pair: group[["child", "parent"]].reset_index(drop=True)
+            for pair, group in links.groupby(["child_vintage", "parent_vintage"], observed=True)
         }
 
     @classmethod
@@ -74,6 +81,7 @@ class Gazetteer:
             v["id"]: Vintage(v["id"], v["level"], v["title"], date.fromisoformat(v["date"]))
             for v in spec["vintage"]
         }
+        ids = list(vintages)  # vintage columns are categories of these: small, and quick to group
         names, links = [], []
         for entry in spec["lookup"]:
             frame = _read(data_dir, entry, vintages)
@@ -93,9 +101,9 @@ class Gazetteer:
                     pd.DataFrame(
                         {
                             "child": frame[child],
-                            "child_vintage": entry["codes"][child],
+                            "child_vintage": pd.Categorical([entry["codes"][child]] * len(frame), ids),
                             "parent": frame[parent],
-                            "parent_vintage": entry["codes"][parent],
+                            "parent_vintage": pd.Categorical([entry["codes"][parent]] * len(frame), ids),
                         }
                     )
                 )
@@ -150,11 +158,13 @@ class Gazetteer:
     def children(self, code: str) -> dict[str, list[str]]:
         """Child vintage → the areas of that vintage directly inside ``code``, sorted."""
         rows = self._related(code, "parent")
-        return {v: sorted(set(group["child"])) for v, group in rows.groupby("child_vintage")}
+        return {
+            v: sorted(set(group["child"])) for v, group in rows.groupby("child_vintage", observed=True)
+        }
 
     def offered(self, lsoa_vintage: str) -> dict[str, Vintage]:
         """Level → the latest vintage of that level that the LSOAs of ``lsoa_vintage`` are assigned to."""
-        parents = set(self.links.loc[self.links["child_vintage"] == lsoa_vintage, "parent_vintage"])
+        parents = {parent for child, parent in self._pairs if child == lsoa_vintage}
         latest: dict[str, Vintage] = {}
         for vintage in sorted((self.vintages[v] for v in parents), key=lambda v: v.date):
             latest[vintage.level] = vintage
@@ -162,9 +172,7 @@ class Gazetteer:
 
     def grouping(self, lsoa_vintage: str, vintage: str) -> pd.DataFrame:
         """Best-fit (lsoa, group, share) rows: each LSOA of ``lsoa_vintage`` in its area of ``vintage``."""
-        rows = self.links[
-            (self.links["child_vintage"] == lsoa_vintage) & (self.links["parent_vintage"] == vintage)
-        ]
+        rows = self._pairs.get((lsoa_vintage, vintage), pd.DataFrame(columns=["child", "parent"]))
         return pd.DataFrame(
             {"lsoa": rows["child"].to_numpy(), "group": rows["parent"].to_numpy(), "share": 1.0}
         )
@@ -209,10 +217,10 @@ class Gazetteer:
 
     def lsoas_in(self, code: str) -> dict[str, set[str]]:
         """LSOA vintage → the LSOAs of that vintage inside ``code`` (through any chain of lookups)."""
-        rows = self.links[self.links["parent"] == code]
+        rows = self._related(code, "contents")
         return {
             vintage: set(group["child"])
-            for vintage, group in rows.groupby("child_vintage")
+            for vintage, group in rows.groupby("child_vintage", observed=True)
             if self.vintages[vintage].level == "lsoa"
         }
 
@@ -290,6 +298,14 @@ def _closure(links: pd.DataFrame) -> pd.DataFrame:
         links = grown
 
 
-@cache
+_loaded: dict[Path, Gazetteer] = {}
+_loading = threading.Lock()
+
+
 def gazetteer(data_dir: Path = DATA_DIR) -> Gazetteer:
-    return Gazetteer.load(data_dir)
+    """The gazetteer of ``data_dir``, loaded once: threads that ask while it loads wait for it rather
+    than each loading their own (a server warms it in the background as it starts)."""
+    with _loading:
+        if data_dir not in _loaded:
+            _loaded[data_dir] = Gazetteer.load(data_dir)
+        return _loaded[data_dir]
