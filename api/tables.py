@@ -10,7 +10,9 @@ snapshot is published.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -18,6 +20,8 @@ import pandas as pd
 from publisher.published import Geography, Release, Settings, load_geography, observations, ons_population
 
 from .snapshots import SnapshotWatcher
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -29,6 +33,7 @@ class PublishedDataset:
     table: pd.DataFrame  # area, period, component, measure, value, unit, status
     _wide: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _area_rows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _derived: dict[tuple[str, ...], Any] = field(default_factory=dict, repr=False)
 
     @property
     def uri(self) -> str:
@@ -71,6 +76,14 @@ class PublishedDataset:
             rows = self.table[self.table["component"] == component]
             self._wide[component] = rows.pivot(index="area", columns="measure", values="value")
         return self._wide[component]
+
+
+    def derived(self, key: tuple[str, ...], compute: Callable[[], T]) -> T:
+        """A frame computed from this release once per snapshot (its summaries on another
+        geography, say): dropped with the release when a new snapshot is published."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
 
 class PublishedTables:

@@ -19,7 +19,7 @@ import pandas as pd
 from rdflib import Graph
 
 from .compute.aggregate import NotAggregable, aggregate_by_rule
-from .compute.summaries import IMD_ONLY, area_summaries, ranks_where_complete
+from .compute.summaries import IMD_ONLY, area_summaries, rank_descending, ranks_where_complete
 from .compute.summaries import MEASURES as SUMMARY_MEASURES
 from .config import Settings, load_settings
 from .inputs.boundaries import LEVELS as BOUNDARY_LEVELS
@@ -86,6 +86,7 @@ __all__ = [
     "ons_population",
     "open_reader",
     "publisher_of",
+    "rank_descending",
     "ranks_where_complete",
     "vocabulary_measures",
     "void_description",

@@ -69,6 +69,7 @@ def test_every_documented_operation_answers_with_its_own_schema(client, document
         "listDatasets",
         "getDataset",
         "getArea",
+        "getAreaHistory",
         "listObservations",
         "aggregateToLevel",
         "aggregatePostedAreas",

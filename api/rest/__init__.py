@@ -1,6 +1,6 @@
 """REST API under /api/v1 (described by api/openapi.json): datasets, areas, observations and
 aggregation, answered from the in-memory tables of api/tables.py. One module per resource
-(datasets.py, areas.py, observations.py, aggregate.py); what they share is in common.py.
+(datasets.py, areas.py, history.py, observations.py, aggregate.py); what they share is in common.py.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import json
 
 from flask import jsonify
 
-from . import aggregate, areas, datasets, observations
+from . import aggregate, areas, datasets, history, observations
 from .common import OPENAPI, ApiError, blueprint, minter
 
-__all__ = ["OPENAPI", "ApiError", "aggregate", "areas", "blueprint", "datasets", "observations"]
+__all__ = ["OPENAPI", "ApiError", "aggregate", "areas", "blueprint", "datasets", "history", "observations"]
 
 
 @blueprint.route("/openapi.json")

@@ -99,7 +99,7 @@ def aggregate_posted():
     if found.release.builder == "imd":
         method, population = minter().method("imd-area-summaries"), None
         for component in components:
-            summary, population = _official_summary(found, grouping, component)
+            summary, population = official_summary(found, grouping, component)
             for measure in [*SUMMARY_MEASURES, "population"]:
                 value = summary.loc["posted", measure]
                 if component != "imd" and measure in IMD_ONLY:
@@ -208,7 +208,7 @@ def _official_to_level(found: PublishedDataset, target: Vintage, component: str)
         method, vintage, source = summary.release.method, summary.release.vintage, summary.uri
     else:
         grouping = gazetteer().grouping(found.release.vintage, target.id)
-        table, population = _official_summary(found, grouping, component)
+        table, population = official_summary(found, grouping, component)
         ranks = ranks_where_complete(table[measure])
         rows = [
             {
@@ -234,7 +234,7 @@ def _official_to_level(found: PublishedDataset, target: Vintage, component: str)
     }
 
 
-def _official_summary(found: PublishedDataset, grouping: pd.DataFrame, component: str):
+def official_summary(found: PublishedDataset, grouping: pd.DataFrame, component: str):
     """The official measures over LSOA pieces, with the dataset's own denominators when it has them."""
     wide = found.wide(component)
     pieces = grouping.merge(wide, left_on="lsoa", right_index=True)

@@ -20,13 +20,13 @@ NOTE = (
 )
 
 
-def _area_ref(code: str) -> dict:
+def area_ref(code: str) -> dict:
     return {"code": code, "label": gazetteer().name(code), "uri": area_uri(code)}
 
 
 def _related(related) -> dict:
     return {
-        **_area_ref(related.code),
+        **area_ref(related.code),
         "vintage": related.vintage,
         "relation": related.relation,
         "share_of_lsoas": related.share,
@@ -62,18 +62,18 @@ def area_detail(code: str):
     releases = tables().releases()
     return jsonify(
         {
-            **_area_ref(code),
+            **area_ref(code),
             "level": latest.level,
             "entity": {"code": code[:3], "label": entity[1], "uri": STATISTICAL_ENTITY + code[:3]},
             "vintage": latest.id,
             "current": vintages[-1]["current"],
             "vintages": vintages,
             "parents": {
-                **{vintage: _area_ref(c) for vintage, c in sorted(places.parents(code).items())},
+                **{vintage: area_ref(c) for vintage, c in sorted(places.parents(code).items())},
                 "CTRY": {"code": ENGLAND, "label": "England", "uri": area_uri(ENGLAND)},
             },
             "children": {
-                vintage: [_area_ref(c) for c in codes]
+                vintage: [area_ref(c) for c in codes]
                 for vintage, codes in sorted(places.children(code).items())
             },
             "successors": [_related(r) for r in places.successors(code)],

@@ -158,9 +158,7 @@ class Gazetteer:
     def children(self, code: str) -> dict[str, list[str]]:
         """Child vintage → the areas of that vintage directly inside ``code``, sorted."""
         rows = self._related(code, "parent")
-        return {
-            v: sorted(set(group["child"])) for v, group in rows.groupby("child_vintage", observed=True)
-        }
+        return {v: sorted(set(group["child"])) for v, group in rows.groupby("child_vintage", observed=True)}
 
     def offered(self, lsoa_vintage: str) -> dict[str, Vintage]:
         """Level → the latest vintage of that level that the LSOAs of ``lsoa_vintage`` are assigned to."""
@@ -176,6 +174,47 @@ class Gazetteer:
         return pd.DataFrame(
             {"lsoa": rows["child"].to_numpy(), "group": rows["parent"].to_numpy(), "share": 1.0}
         )
+
+    def carried(self, lsoa_vintage: str, vintage: str) -> pd.DataFrame:
+        """(lsoa, group, share) rows putting the LSOAs of ``lsoa_vintage`` in the areas of ``vintage``
+        when ``vintage`` is assigned from LSOAs of another vintage: through the change lookup between
+        the two, an LSOA that was split shared among its parts by the population of the parts (by
+        their count where no population is bundled). Empty when no lookup joins them."""
+        direct = self.grouping(lsoa_vintage, vintage)
+        if len(direct):
+            return direct
+        bases = [
+            child
+            for child, parent in self._pairs
+            if parent == vintage and child != lsoa_vintage and self.vintages[child].level == "lsoa"
+        ]
+        for base in bases:
+            pairs = self._changes_between(lsoa_vintage, base)
+            if pairs.empty:
+                continue
+            weights = self.populations[base].counts if base in self.populations else None
+            pieces = pairs.merge(self.grouping(base, vintage), left_on="to", right_on="lsoa")
+            weight = pieces["to"].map(weights).fillna(0) if weights is not None else 1.0
+            pieces = pieces.assign(weight=weight)
+            total = pieces.groupby("from")["weight"].transform("sum")
+            pieces["share"] = (pieces["weight"] / total).where(
+                total > 0, 1 / pieces.groupby("from")["to"].transform("size")
+            )
+            shares = pieces.groupby(["from", "group"], as_index=False)["share"].sum()
+            return shares.rename(columns={"from": "lsoa"})[["lsoa", "group", "share"]]
+        return direct
+
+    def _changes_between(self, source: str, target: str) -> pd.DataFrame:
+        """(from, to) pairs of LSOA codes of ``source`` and ``target``, whichever way the lookup runs."""
+        forward = self.changes[
+            (self.changes["old_vintage"] == source) & (self.changes["new_vintage"] == target)
+        ]
+        if len(forward):
+            return pd.DataFrame({"from": forward["old"].to_numpy(), "to": forward["new"].to_numpy()})
+        backward = self.changes[
+            (self.changes["new_vintage"] == source) & (self.changes["old_vintage"] == target)
+        ]
+        return pd.DataFrame({"from": backward["new"].to_numpy(), "to": backward["old"].to_numpy()})
 
     def successors(self, code: str) -> list[Related]:
         """What ``code`` became in the latest vintage of its kind, where that is not itself."""
