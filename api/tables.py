@@ -77,7 +77,6 @@ class PublishedDataset:
             self._wide[component] = rows.pivot(index="area", columns="measure", values="value")
         return self._wide[component]
 
-
     def derived(self, key: tuple[str, ...], compute: Callable[[], T]) -> T:
         """A frame computed from this release once per snapshot (its summaries on another
         geography, say): dropped with the release when a new snapshot is published."""

@@ -19,11 +19,13 @@ import pandas as pd
 from rdflib import Graph
 
 from .compute.aggregate import NotAggregable, aggregate_by_rule
+from .compute.indices.imd_summary import lsoa_populations
 from .compute.summaries import IMD_ONLY, area_summaries, rank_descending, ranks_where_complete
 from .compute.summaries import MEASURES as SUMMARY_MEASURES
 from .config import Settings, load_settings
 from .inputs.boundaries import LEVELS as BOUNDARY_LEVELS
 from .inputs.boundaries import boundaries
+from .inputs.datasets import load_datasets
 from .inputs.gazetteer import Gazetteer, Vintage, gazetteer
 from .inputs.geography import ENGLAND, ENTITIES, LEVELS, VINTAGES, Geography
 from .inputs.ingest import read_input
@@ -87,6 +89,7 @@ __all__ = [
     "open_reader",
     "publisher_of",
     "rank_descending",
+    "summary_population",
     "ranks_where_complete",
     "vocabulary_measures",
     "void_description",
@@ -283,6 +286,19 @@ def observations(release: Release) -> pd.DataFrame:
 def load_geography(settings: Settings) -> Geography:
     """The bundled ONS lookups: areas, names, parents and children per vintage."""
     return Geography.load(settings.datasets_file.parent)
+
+
+def summary_population(settings: Settings, release: Release) -> tuple[pd.DataFrame, str] | None:
+    """(lsoa, component, population) rows that the summaries derived from ``release`` are weighted
+    by, and the input file they come from (None: nothing is derived from it), so that a summary
+    computed on request weighs an edition as its published summaries do."""
+    derived = [
+        s for s in load_datasets(settings.datasets_file) if s.derived_from == release.name and s.source
+    ]
+    if not derived or "population" not in derived[0].inputs:
+        return None
+    spec = derived[0]
+    return lsoa_populations(spec, pd.DataFrame({"measure": []})), spec.inputs["population"]
 
 
 def ons_population(settings: Settings) -> pd.Series:

@@ -199,3 +199,35 @@ def test_iod2025_on_current_geography_nationally(national_settings):
         f["properties"]["value"] is not None for f in drawn["features"]
     )
     assert client.get("/map?dataset=imd-lad/2025").status_code == 200
+
+
+def test_history_answers_every_edition_on_todays_districts(national_settings):
+    """Issue 20, point 5: Barking and Dagenham in 2015, 2019 (File 10: 32.768) and 2025, as published;
+    West Northamptonshire (a 2021 unitary) has 2015 and 2019 carried from 2011 LSOAs, and because
+    it is exactly the three districts it replaced, the carried value is their published figures
+    weighted by their published populations."""
+    client = create_app(national_settings).test_client()
+    barking = client.get("/api/v1/areas/E09000002/history?component=imd&measure=average-score").get_json()
+    editions = {e["edition"]: e for e in barking["editions"]}
+    assert list(editions) == ["2015", "2019", "2025"] and round(editions["2019"]["value"], 3) == 32.768
+    assert all(e["how"] == "published" and e["method"] for e in editions.values())
+    west = client.get("/api/v1/areas/E06000062/history?component=imd&measure=average-score").get_json()
+    carried = {e["edition"]: e for e in west["editions"]}
+    assert carried["2025"]["how"] == "published"
+    replaced = ("E07000151", "E07000154", "E07000155")  # Daventry, Northampton, South Northamptonshire
+    for year in ("2015", "2019"):
+        assert carried[year]["how"] == "carried" and carried[year]["peers"] == 296
+        published = {}
+        for measure in ("average-score", "population"):
+            found = client.get(
+                "/api/v1/observations",
+                query_string={"dataset": f"imd-lad/{year}", "area": ",".join(replaced), "measure": measure},
+            ).get_json()["observations"]
+            published[measure] = {o["area"]: o["value"] for o in found if o["component"] == "imd"}
+        population = sum(published["population"].values())
+        weighted = sum(published["average-score"][a] * published["population"][a] for a in replaced)
+        assert carried[year]["population"] == pytest.approx(population)
+        assert carried[year]["value"] == pytest.approx(weighted / population, abs=1e-6)
+    icb = client.get("/api/v1/areas/E54000029/history").get_json()
+    assert [e["how"] for e in icb["editions"]] == ["carried", "carried", "published"]
+    assert all(e["peers"] == 42 for e in icb["editions"])

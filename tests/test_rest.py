@@ -15,6 +15,7 @@ from openapi_spec_validator import validate as validate_openapi
 
 from api import create_app
 from api.rest import OPENAPI
+from publisher.published import SUMMARY_MEASURES
 from tests.conftest import fixture_areas
 
 BASE = "http://127.0.0.1:8080/"
@@ -342,20 +343,25 @@ def test_posting_a_districts_lsoas_returns_that_districts_figures(client):
             assert value == pytest.approx(published[key], abs=1e-3), key
 
 
-def test_posting_to_an_edition_without_populations_states_the_population_used(client):
-    answer = client.post(
-        "/api/v1/aggregate", json={"dataset": "imd-lsoa/2015", "areas": ["E01000006", "E01000007"]}
+def test_posting_to_an_edition_without_populations_weighs_it_as_its_published_summaries(client):
+    """IoD2015 publishes no denominators; its district summaries are weighted by IoD2019 File 6, so a
+    summary of the borough's posted LSOAs says so and gives back the published district figures."""
+    lsoas = sorted(
+        a
+        for a in fixture_areas()
+        if client.get(f"/api/v1/areas/{a}").get_json()["parents"]["LAD19"]["code"] == BARKING
     )
-    body = answer.get_json()
-    assert "ONS mid-2018" in body["population"]["label"]
-    assert {r["measure"] for r in body["results"]} == {
-        "average-score",
-        "average-rank",
-        "proportion-most-deprived-10pc",
-        "extent",
-        "local-concentration",
-        "population",
-    }
+    body = client.post("/api/v1/aggregate", json={"dataset": "imd-lsoa/2015", "areas": lsoas}).get_json()
+    assert "file6_population" in body["population"]["label"]
+    results = {r["measure"]: r["value"] for r in body["results"]}
+    assert set(results) == {*SUMMARY_MEASURES, "population"}
+    district = client.get(
+        "/api/v1/observations",
+        query_string={"dataset": "imd-lad/2015", "area": BARKING, "per_page": 1000},
+    ).get_json()
+    for row in district["observations"]:
+        if row["measure"] in results:
+            assert results[row["measure"]] == pytest.approx(row["value"], abs=1e-3), row["measure"]
 
 
 def test_posting_derived_areas_aggregates_by_rule(client):

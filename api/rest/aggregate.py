@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pandas as pd
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from publisher.published import (
     IMD_ONLY,
@@ -24,6 +24,7 @@ from publisher.published import (
     area_summaries,
     gazetteer,
     ranks_where_complete,
+    summary_population,
     vocabulary_measures,
 )
 
@@ -235,7 +236,9 @@ def _official_to_level(found: PublishedDataset, target: Vintage, component: str)
 
 
 def official_summary(found: PublishedDataset, grouping: pd.DataFrame, component: str):
-    """The official measures over LSOA pieces, with the dataset's own denominators when it has them."""
+    """The official measures over LSOA pieces, weighted as the edition's published summaries are: by
+    its own denominators, else by the population its derived summaries name, else by the bundled
+    population of its LSOA vintage."""
     wide = found.wide(component)
     pieces = grouping.merge(wide, left_on="lsoa", right_index=True)
     if "population" in wide.columns:
@@ -244,15 +247,27 @@ def official_summary(found: PublishedDataset, grouping: pd.DataFrame, component:
             "uri": minter().measure("population"),
         }
     else:
-        weights = gazetteer().populations.get(found.release.vintage or "")
-        counts = weights.counts if weights else pd.Series(dtype="float64")
+        counts, population = _weights(found, component)
         pieces = pieces.merge(counts.rename("population"), left_on="lsoa", right_index=True, how="left")
-        population = (
-            {"label": weights.label, "uri": minter().source(weights.file)}
-            if weights
-            else {"label": f"none: no population of {found.release.vintage} LSOAs is bundled", "uri": None}
-        )
     return area_summaries(pieces, int(found.release.universe), component), population
+
+
+def _weights(found: PublishedDataset, component: str) -> tuple[pd.Series, dict]:
+    """Population by LSOA for ``component`` of ``found``, and what it is."""
+    named = found.derived(
+        ("summary-population",),
+        lambda: summary_population(current_app.config["LOCALINDEX_SETTINGS"], found.release),
+    )
+    if named is not None:
+        rows, file = named
+        rows = rows[rows["component"] == component]
+        label = f"the population weighting the summaries derived from {found.name} ({file})"
+        return rows.set_index("lsoa")["population"], {"label": label, "uri": minter().source(file)}
+    weights = gazetteer().populations.get(found.release.vintage or "")
+    if weights is None:
+        none = f"none: no population of {found.release.vintage} LSOAs is bundled"
+        return pd.Series(dtype="float64"), {"label": none, "uri": None}
+    return weights.counts, {"label": weights.label, "uri": minter().source(weights.file)}
 
 
 def _ons_population_source() -> dict:

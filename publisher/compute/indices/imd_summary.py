@@ -41,7 +41,7 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
     ).reset_index()
     values = values.rename(columns={"area": "lsoa"}).drop(columns="population", errors="ignore")
     # A left join: an LSOA without a population keeps its row, and its areas' weighted measures are missing.
-    values = values.merge(_populations(spec, lsoa.table), on=["lsoa", "component"], how="left")
+    values = values.merge(lsoa_populations(spec, lsoa.table), on=["lsoa", "component"], how="left")
     geography = None if _own_geography(spec) else Geography.load(spec.root)
     grouping = _grouping(spec, lsoa.areas, geography)
     pieces = grouping.merge(values, on="lsoa")
@@ -79,7 +79,7 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
     )
 
 
-def _populations(spec: DatasetSpec, table: pd.DataFrame) -> pd.DataFrame:
+def lsoa_populations(spec: DatasetSpec, table: pd.DataFrame) -> pd.DataFrame:
     """(lsoa, component, population): the LSOA edition's denominators, else the named input, where
     a denominator is a column or a list of columns summed (Census age bands)."""
     own = table[table["measure"] == "population"]
