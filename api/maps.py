@@ -10,7 +10,7 @@ import numpy as np
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from publisher.published import BOUNDARY_LEVELS as LEVELS
-from publisher.published import VINTAGES, Minter, boundaries, publisher_of
+from publisher.published import ENGLAND, VINTAGES, Minter, boundaries, boundary_note, gazetteer, publisher_of
 
 from .citation import cite
 from .pages import number_text
@@ -34,11 +34,6 @@ PALETTES = {
         "#03102e",
     ],
 }
-BOUNDARY_NOTE = (
-    "Boundaries: ONS generalised clipped boundaries of London (LSOA 2011, wards December 2019, boroughs "
-    "2019), simplified for drawing. Contains OS data © Crown copyright and database right; OGL v3.0."
-)
-BOUNDARY_COVERAGE = "localindex bundles London's (its LSOAs, wards and boroughs) only"
 PREFERRED = ("imd-ward/2019", "imd-lad/2019", "imd-lsoa/2019")
 
 
@@ -53,23 +48,20 @@ def _minter() -> Minter:
 def areas_within(level: str, vintage: str | None, within: str | None) -> list[str]:
     """Codes of the bundled boundaries of ``level`` and ``vintage``, all or those inside ``within``."""
     drawn = boundaries(vintage)
-    if within is None:
+    if within is None or within == ENGLAND:  # every bundled boundary is English
         return sorted(drawn)
-    geography = _tables().geography
     if within in drawn:
         return [within]
-    column = geography.level_of(within)
-    if column == "country":  # every bundled boundary is English
-        return sorted(drawn)
-    inside = geography.children(within)  # a district's include its wards with no LSOA
-    codes = {c for found in inside.values() for c in found}
-    lsoas = geography.lsoas  # and areas further down, by the LSOA lookup: a region's LSOAs or wards
-    if column in lsoas.columns:
-        codes |= set(lsoas.loc[lsoas[column] == within, level])
-    if level == "ward" and column == "region":  # a region's wards with no LSOA, by their district
-        lads = set(lsoas.loc[lsoas["region"] == within, "lad"])
-        codes |= set(geography.wards.loc[geography.wards["lad"].isin(lads), "ward"])
-    return sorted(codes & set(drawn))
+    return sorted(gazetteer().inside(within, vintage or "") & set(drawn))
+
+
+def _known(within: str | None) -> None:
+    from .rest.common import ApiError, check_code
+
+    if within is not None:
+        check_code(within, "within")
+        if within != ENGLAND and not gazetteer().held_by(within):
+            raise ApiError(404, f"within: unknown area {within!r}")
 
 
 def choropleth(
@@ -93,16 +85,14 @@ def choropleth(
     measure = measure or (chosen.measure if chosen else found.measures[0])
     if measure not in found.measures:
         raise ApiError(400, f"measure: {measure!r} not in {found.name} (one of: {', '.join(found.measures)})")
-    if within is not None and _tables().geography.level_of(within) is None:
-        raise ApiError(404, f"within: unknown area {within!r}")
+    _known(within)
     codes = areas_within(found.level, release.vintage, within)
     if within is None:  # the dataset's own areas: a council's dataset is drawn over its council
         codes = sorted(set(codes) & set(found.table["area"].unique()))
     if not codes:
         where = f"inside {within}" if within else f"of {found.name}"
-        raise ApiError(
-            404, f"no boundaries are bundled for the {found.level} areas {where}: {BOUNDARY_COVERAGE}"
-        )
+        drawn = boundary_note(release.vintage)
+        raise ApiError(404, f"no boundaries are bundled for the {found.level} areas {where}. {drawn}")
     rows = found.table[(found.table["component"] == component) & (found.table["measure"] == measure)]
     periods = sorted(rows["period"].astype(str).unique())
     period = period or (periods[-1] if periods else release.period)
@@ -112,7 +102,7 @@ def choropleth(
     values = rows["value"].astype(float)
     present = values.dropna()
     classes, assign = _classes(present.to_numpy(), measure)
-    names = _tables().geography.names
+    name_of = gazetteer().name
     drawn = boundaries(release.vintage)
     base = _minter().base
     features = []
@@ -126,7 +116,7 @@ def choropleth(
                 "geometry": drawn[code]["geometry"],
                 "properties": {
                     "code": code,
-                    "name": names.get(code, code),
+                    "name": name_of(code) or code,
                     "value": value,
                     "text": "no value" if value is None else number_text(value, unit),
                     "class": None if value is None else int(assign(value)),
@@ -157,7 +147,7 @@ def choropleth(
         "measure_label": known.get(_minter().measure(measure), measure),
         "rank_direction": release.rank_direction,
         "classification": classes,
-        "boundaries": BOUNDARY_NOTE,
+        "boundaries": boundary_note(release.vintage),
         "type": "FeatureCollection",
         "features": features,
     }
@@ -221,24 +211,26 @@ def _default_dataset() -> str:
 
 @blueprint.route("/api/v1/boundaries")
 def boundaries_json():
-    from .rest.common import ApiError, check_code
+    from .rest.common import ApiError
 
     level = request.args.get("level", "")
     if level not in LEVELS:
         raise ApiError(400, f"level: expected one of {', '.join(LEVELS)}")
     within = request.args.get("within") or None
-    if within is not None:
-        check_code(within, "within")
-        if _tables().geography.level_of(within) is None:
-            raise ApiError(404, f"within: unknown area {within!r}")
-    names = _tables().geography.names
-    vintage = VINTAGES[level]
+    _known(within)
+    drawable = [v.id for v in gazetteer().of_level(level) if boundaries(v.id)]
+    vintage = request.args.get("vintage") or VINTAGES.get(level) or drawable[-1]
+    if vintage not in drawable:
+        raise ApiError(
+            400, f"vintage: {vintage!r} is not a drawn vintage of {level} areas ({', '.join(drawable)})"
+        )
     drawn = boundaries(vintage)
+    name_of = gazetteer().name
     features = [
         {
             "type": "Feature",
             "geometry": drawn[c]["geometry"],
-            "properties": {"code": c, "name": names.get(c, c)},
+            "properties": {"code": c, "name": name_of(c) or c},
         }
         for c in areas_within(level, vintage, within)
     ]
@@ -246,8 +238,9 @@ def boundaries_json():
         {
             "type": "FeatureCollection",
             "level": level,
+            "vintage": vintage,
             "within": within,
-            "boundaries": BOUNDARY_NOTE,
+            "boundaries": boundary_note(vintage),
             "features": features,
         }
     )

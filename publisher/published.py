@@ -24,7 +24,7 @@ from .compute.summaries import IMD_ONLY, area_summaries, rank_descending, ranks_
 from .compute.summaries import MEASURES as SUMMARY_MEASURES
 from .config import Settings, load_settings
 from .inputs.boundaries import LEVELS as BOUNDARY_LEVELS
-from .inputs.boundaries import boundaries
+from .inputs.boundaries import boundaries, boundary_note
 from .inputs.datasets import load_datasets
 from .inputs.gazetteer import Gazetteer, Vintage, gazetteer
 from .inputs.geography import ENGLAND, ENTITIES, LEVELS, VINTAGES, Geography
@@ -77,6 +77,7 @@ __all__ = [
     "area_summaries",
     "area_uri",
     "boundaries",
+    "boundary_note",
     "current_published",
     "gazetteer",
     "input_format_errors",

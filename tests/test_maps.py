@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import jsonschema
+import pandas as pd
 import pytest
 
 from api import create_app
@@ -74,7 +75,7 @@ def test_deciles_are_drawn_as_deciles(client):
         ("/api/v1/map?dataset=imd-ward/2019&component=wealth", 400, "component"),
         ("/api/v1/map?dataset=imd-ward/2019&within=../../etc", 400, "within"),
         ("/api/v1/scorecard/E0900000X", 400, "code"),
-        ("/api/v1/map?dataset=imd-lad/2019&within=E06000001", 404, "London's"),  # Hartlepool: no boundaries
+        ("/api/v1/map?dataset=imd-lad/2019&within=E06000001", 404, "London boroughs"),  # Hartlepool
         ("/api/v1/map?dataset=imd-ward/2019&period=2015", 400, "period"),  # the documented period is read
         ("/api/v1/map?dataset=nothing/here", 404, "nothing/here"),
         ("/api/v1/scorecard/E09000002?dataset=nothing/here", 404, "nothing/here"),
@@ -87,7 +88,7 @@ def test_bad_map_and_scorecard_requests_say_why(client, url, status, says):
 
 def test_map_page_outside_the_bundled_boundaries_says_why(client):
     response = client.get("/map?dataset=imd-lsoa/2019&within=E06000001")
-    assert response.status_code == 404 and "bundles London" in response.get_data(as_text=True)
+    assert response.status_code == 404 and "London LSOAs (2011)" in response.get_data(as_text=True)
 
 
 def test_boundaries_within_a_borough(client):
@@ -156,3 +157,21 @@ def test_england_is_bundled_by_vintage_and_old_polygons_draw_only_unchanged_code
     assert boundaries("WD25") is boundaries("WD22") and boundaries("LAD25") is lad24
     assert boundaries("WD19") is not boundaries("WD22") and boundaries("STP20") == {}
     assert "E05015999" not in boundaries("WD22")  # Middleton Cheney, a ward new in 2024
+
+
+def test_todays_wards_are_drawn_inside_a_borough_and_a_region(client):
+    """2025 wards (May 2025, drawn by the December 2022 outlines of the same codes): the borough's
+    19 wards of its 2022 review, and London's wards, counted from the ONS lookup itself."""
+    lookup = pd.read_csv(ROOT / "data" / "lookups" / "lsoa21_wd25_lad25.csv.gz", dtype=str)
+    regions = pd.read_csv(ROOT / "data" / "lookups" / "lad24_rgn24.csv.gz", dtype=str)
+    london = set(regions.loc[regions["region"] == "E12000007", "lad"])
+    drawn = client.get(f"/api/v1/map?dataset=imd-ward/2025&within={BARKING}").get_json()
+    assert {f["properties"]["code"] for f in drawn["features"]} == set(
+        lookup.loc[lookup["lad25"] == BARKING, "ward"]
+    )
+    assert "2022" in drawn["boundaries"] and "Crown copyright" in drawn["boundaries"]
+    region = client.get("/api/v1/boundaries?level=ward&vintage=WD25&within=E12000007").get_json()
+    assert {f["properties"]["code"] for f in region["features"]} == set(
+        lookup.loc[lookup["lad25"].isin(london), "ward"]
+    )
+    assert client.get("/api/v1/boundaries?level=ward&vintage=WD99").status_code == 400

@@ -62,14 +62,30 @@ def _rounded(coordinates):
 
 
 @cache
-def drawn_vintages(data_dir: Path = DATA_DIR) -> dict[str, Path]:
-    """Vintage → the bundled boundary file that draws its areas (data/bundle.toml)."""
+def _drawing(data_dir: Path = DATA_DIR) -> dict[str, dict]:
+    """Vintage → the data/bundle.toml entry of the boundary file that draws its areas."""
     spec = tomllib.loads((data_dir / "bundle.toml").read_text(encoding="utf-8"))
     return {
-        vintage: data_dir / entry["path"]
+        vintage: entry
         for entry in spec.get("boundary", [])
         for vintage in (entry["vintage"], *entry.get("draws", ()))
     }
+
+
+def drawn_vintages(data_dir: Path = DATA_DIR) -> dict[str, Path]:
+    """Vintage → the bundled boundary file that draws its areas (data/bundle.toml)."""
+    return {vintage: data_dir / entry["path"] for vintage, entry in _drawing(data_dir).items()}
+
+
+def boundary_note(vintage: str | None, data_dir: Path = DATA_DIR) -> str:
+    """Where the outlines of ``vintage`` come from, and the attribution their licence asks for."""
+    entry = _drawing(data_dir).get(vintage or "")
+    if entry is None:
+        return f"No boundaries of {vintage} areas are bundled."
+    return (
+        f"Boundaries: {entry['title']} ({entry['publisher']}). Contains OS data © Crown copyright and "
+        "database right; OGL v3.0."
+    )
 
 
 @cache

@@ -263,6 +263,17 @@ class Gazetteer:
             if self.vintages[vintage].level == "lsoa"
         }
 
+    def inside(self, code: str, vintage: str) -> set[str]:
+        """The areas of ``vintage`` inside ``code``: those the lookups put in it, however far down, and
+        those its LSOAs fall in by best fit (a region's wards, whose lookup names only districts)."""
+        rows = self._related(code, "contents")
+        found = set(rows.loc[rows["child_vintage"] == vintage, "child"])
+        for lsoa_vintage, lsoas in self.lsoas_in(code).items():
+            pairs = self._pairs.get((lsoa_vintage, vintage))
+            if pairs is not None:
+                found |= set(pairs.loc[pairs["child"].isin(lsoas), "parent"])
+        return found
+
     def _overlaps(self, code: str, target: Vintage) -> list[Related]:
         """Areas of ``target`` that ``code``'s LSOAs fall in, with the share of its LSOAs in each."""
         for base, members in self.lsoas_in(code).items():
