@@ -11,12 +11,10 @@ import pandas as pd
 import pyoxigraph as ox
 
 from publisher.published import (
-    ENTITIES,
     GEOGRAPHY,
     QB,
     SDMX_ATTRIBUTE,
     SDMX_DIMENSION,
-    VINTAGES,
     Minter,
     Release,
     vocabulary_measures,
@@ -188,11 +186,6 @@ def area_rows(table: pd.DataFrame, release: Release, minter: Minter, labels: dic
             }
         )
     return rows
-
-
-def level_label(code: str) -> str:
-    level, label = ENTITIES.get(code[:3], ("", ""))
-    return f"{label} ({VINTAGES[level]})" if level in VINTAGES else label
 
 
 def cite_release(release: Release, publisher: str, uri: str | None = None, what: str = "") -> Citation:

@@ -147,6 +147,7 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
             if earlier and earlier.get("rank") is not None:
                 key, words = change((rank, universe), (earlier["rank"], earlier["universe"]), direction)
                 row["change"] = {
+                    "carried": earlier.get("carried", False),
                     "edition": earlier["edition"],
                     "value": earlier["value"],
                     "rank": earlier["rank"],
@@ -224,6 +225,8 @@ def _previous(name: str, release: Release, tables, code: str) -> dict[str, dict]
     found = tables.dataset(other)
     chosen = headline(found.release, Minter.of(current_app.config["LOCALINDEX_SETTINGS"]))
     rows = found.rows_of([code])
+    if rows.empty and release.derived_from and chosen is not None:
+        return _carried_previous(code, release, edition, chosen.measure)
     result = {}
     for component, part in rows.groupby("component", observed=True):
         part = part.set_index("measure")
@@ -236,6 +239,30 @@ def _previous(name: str, release: Release, tables, code: str) -> dict[str, dict]
             "rank": None if rank is None else int(rank),
             "universe": int(found.release.universe),
         }
+    return result
+
+
+def _carried_previous(code: str, release: Release, edition: str, measure: str) -> dict[str, dict]:
+    """Headline value and rank per component in ``edition``, for an area that edition was not
+    published on (a ward of a later review): its LSOAs carried onto the area (api/rest/history.py)."""
+    from .rest.common import ApiError
+    from .rest.history import history_of
+
+    result = {}
+    for component in release.components:
+        try:
+            found = history_of(code, release.series, component, measure)
+        except ApiError:
+            continue
+        earlier = next((e for e in found["editions"] if e["edition"] == edition), None)
+        if earlier and earlier["how"] == "carried" and earlier["rank"] is not None:
+            result[component] = {
+                "edition": edition,
+                "value": earlier["value"],
+                "rank": earlier["rank"],
+                "universe": earlier["peers"],
+                "carried": True,
+            }
     return result
 
 

@@ -26,7 +26,7 @@ from .config import Settings, load_settings
 from .inputs.boundaries import LEVELS as BOUNDARY_LEVELS
 from .inputs.boundaries import boundaries, boundary_note
 from .inputs.datasets import load_datasets
-from .inputs.gazetteer import Gazetteer, Vintage, gazetteer
+from .inputs.gazetteer import Gazetteer, Related, Vintage, gazetteer
 from .inputs.geography import ENGLAND, ENTITIES, LEVELS, VINTAGES, Geography
 from .inputs.ingest import read_input
 from .inputs.publishers import Publisher, deployment_publisher
@@ -70,6 +70,7 @@ __all__ = [
     "NotAggregable",
     "PublishedSnapshot",
     "Publisher",
+    "Related",
     "Release",
     "Settings",
     "Vintage",

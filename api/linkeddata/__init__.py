@@ -7,14 +7,14 @@ matching conditional GET) and Cache-Control: a revision's observations, structur
 never change, so their RDF is cacheable for a year; pages that also show catalogue state (which
 revision is current) are cacheable for minutes.
 
-The routes are in routes.py, the HTML of datasets, observations and other resources in html.py, and
-what both use (responses, the app's URIs and descriptions) in common.py.
+The routes are in routes.py (area pages in area.py), the HTML of datasets, observations and other
+resources in html.py, and what they share (responses, the app's URIs and descriptions) in common.py.
 """
 
 from __future__ import annotations
 
-from . import routes
+from . import area, routes
 from .common import blueprint, not_found
 from .routes import dereference
 
-__all__ = ["blueprint", "dereference", "not_found", "routes"]
+__all__ = ["area", "blueprint", "dereference", "not_found", "routes"]

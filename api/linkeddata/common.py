@@ -28,6 +28,10 @@ def app_minter() -> Minter:
     return Minter.of(app_settings())
 
 
+def app_tables():
+    return current_app.extensions["localindex_tables"]
+
+
 def app_described():
     described = current_app.extensions["localindex_described"].current()
     if described is None:

@@ -1,30 +1,23 @@
-"""The dereferencing routes: /data/, /def/, /id/, /graph/, the catalogue, VoID and the area pages."""
+"""The dereferencing routes: /data/, /def/, /id/, /graph/, the catalogue and VoID (area pages: area.py)."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Response, current_app, redirect, render_template, request, send_file
+from flask import Response, redirect, request, send_file
 
-from publisher.published import GEOGRAPHY, Release, latest_edition, void_description
+from publisher.published import Release, latest_edition, void_description
 
-from ..citation import cite
 from ..downloads import IMMUTABLE_SECONDS, release_files
 from ..pages import (
     PREFIXES,
     Labeller,
-    area_rows,
-    level_label,
 )
 from ..representations import RDF_SUFFIXES, choose, serialize, split_suffix
-from ..scorecards import scorecard
 from .common import (
-    CODE,
     SHORT_SECONDS,
     app_described,
     app_minter,
-    app_settings,
     blueprint,
-    has_ranks,
     immutable_for,
     iris_of,
     not_acceptable,
@@ -125,58 +118,6 @@ def void(suffix: str | None):
         return resource_html(minter.void, triples, app_described())
     body = serialize(triples, representation, PREFIXES)
     return respond(minter.void, body, representation.media_type, RDF_SUFFIXES, SHORT_SECONDS)
-
-
-@blueprint.route("/area/<code>")
-def area(code: str):
-    """The area's scorecard: every current dataset's values, ranks, deciles, change and rating in words."""
-    code, _ = split_suffix(code)
-    if not CODE.fullmatch(code):
-        return not_found(app_minter().base + "area/" + code, "html")
-    tables = current_app.extensions["localindex_tables"]
-    geography = tables.geography
-    level = geography.level_of(code)
-    if level is None:
-        return not_found(app_minter().base + "area/" + code, "html")
-    minter, described = app_minter(), app_described()
-    datasets = []
-    for name, release in sorted(tables.releases().items()):  # a hub's harvested releases too
-        if release.level != level:
-            continue
-        rows = tables.dataset(name).rows_of([code])
-        if rows.empty:
-            continue
-        iris = {minter.measure(m) for m in release.measures}
-        iris |= {minter.concept(release.component_scheme, c) for c in release.components}
-        labels = described.labels(iris)
-        datasets.append(
-            {
-                "card": scorecard(code, name, tables, minter, described.labels),
-                "title": release.title,
-                "href": release.dataset,
-                "name": name,
-                "period": release.period,
-                "rank_direction": release.rank_direction,
-                "universe": release.universe if has_ranks(release) else None,
-                "rows": area_rows(rows, release, minter, labels),
-            }
-        )
-    parents = list(geography.parents(code).values())
-    labeller = Labeller(minter, {GEOGRAPHY + c: geography.names.get(c, c) for c in [code, *parents]})
-    view = {
-        "code": code,
-        "uri": GEOGRAPHY + code,
-        "label": geography.names.get(code, code),
-        "level_label": level_label(code),
-        "parents": [labeller.term(GEOGRAPHY + parent) for parent in parents],
-    }
-    page = minter.base + "area/" + code
-    citation = cite(page, f"Indices for {view['label']} ({code})", app_settings().publisher_name)
-    around = code if level in ("lad", "region") else geography.parents(code).get("LAD19", code)
-    html = render_template(
-        "area.html", area=view, datasets=datasets, cite=citation, map_href=f"/map?within={around}"
-    )
-    return respond(page, html.encode(), "text/html; charset=utf-8", ("html",), SHORT_SECONDS)
 
 
 def _dataset_csv(iri: str, release: Release) -> Response:

@@ -59,12 +59,21 @@ class Edition:
 @blueprint.get("/areas/<code>/history")
 def area_history(code: str):
     check_code(code, "code")
+    args = request.args
+    return jsonify(
+        history_of(
+            code, args.get("dataset") or None, args.get("component") or None, args.get("measure") or None
+        )
+    )
+
+
+def history_of(code: str, series: str | None, component: str | None, measure: str | None) -> dict:
+    """The history answer (see the module's docstring); an ApiError names what cannot be answered."""
     held = gazetteer().held_by(code)
     if not held:
         raise ApiError(404, f"area {code} is in none of the bundled vintages of England's geography")
     area = held[-1]
-    component = request.args.get("component") or None
-    editions = _editions(area, request.args.get("dataset") or None, component)
+    editions = _editions(area, series, component)
     components = sorted({c for e in editions for c in e.release.components})
     component = component or editions[-1].release.components[0]
     if component not in components:
@@ -72,25 +81,23 @@ def area_history(code: str):
             400, f"component: {component!r} is not in this series (one of: {', '.join(components)})"
         )
     measures = _measures(editions)
-    measure = request.args.get("measure") or next((m for m in DEFAULT_MEASURES if m in measures), measures[0])
+    measure = measure or next((m for m in DEFAULT_MEASURES if m in measures), measures[0])
     if measure not in measures:
         raise ApiError(
             400, f"measure: {measure!r} is not a measure of this series (one of: {', '.join(measures)})"
         )
     imd = any(e.release.builder in ("imd", "imd-summary") for e in editions)
-    return jsonify(
-        {
-            **area_ref(code),
-            "level": area.level,
-            "vintage": area.id,
-            "series": editions[-1].release.series,
-            "component": component,
-            "measure": measure,
-            "editions": [_answer(code, area, e, component, measure) for e in editions],
-            "comparable_across_editions": measure not in NOT_COMPARABLE if imd else None,
-            "comparability": IOD_COMPARABILITY if imd else OTHER_COMPARABILITY,
-        }
-    )
+    return {
+        **area_ref(code),
+        "level": area.level,
+        "vintage": area.id,
+        "series": editions[-1].release.series,
+        "component": component,
+        "measure": measure,
+        "editions": [_answer(code, area, e, component, measure) for e in editions],
+        "comparable_across_editions": measure not in NOT_COMPARABLE if imd else None,
+        "comparability": IOD_COMPARABILITY if imd else OTHER_COMPARABILITY,
+    }
 
 
 def _own_releases() -> list[Release]:
