@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, jsonify, request
 
-from publisher.published import ENTITIES, Minter, Release, publisher_of, vocabulary_measures
+from publisher.published import ENTITIES, Minter, Release, gazetteer, publisher_of, vocabulary_measures
 
 from .pages import number_text, objects
 
@@ -270,11 +270,11 @@ def _number(value) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def area_scorecards(code: str, level: str, tables, minter: Minter, labels) -> list[dict]:
-    """Scorecards of every current dataset at the area's level with a value for it."""
+def area_scorecards(code: str, vintages: set[str], tables, minter: Minter, labels) -> list[dict]:
+    """Scorecards of every current dataset on one of the area's vintages with a value for it."""
     cards = []
     for name, release in sorted(tables.releases().items()):
-        if release.level == level:
+        if release.vintage in vintages:
             card = scorecard(code, name, tables, minter, labels)
             if card is not None:
                 cards.append(card)
@@ -286,10 +286,11 @@ def scorecard_json(code: str):
     from .rest.common import ApiError, check_code, dataset_parameter
 
     check_code(code, "code")
-    tables = current_app.extensions["localindex_tables"]
-    level = tables.geography.level_of(code)
-    if level is None:
+    places = gazetteer()
+    held = places.held_by(code)
+    if not held:
         raise ApiError(404, f"code: unknown area {code!r}")
+    tables = current_app.extensions["localindex_tables"]
     minter = Minter.of(current_app.config["LOCALINDEX_SETTINGS"])
     labels = current_app.extensions["localindex_described"].current().labels
     names = [request.args["dataset"]] if request.args.get("dataset") else None
@@ -297,11 +298,11 @@ def scorecard_json(code: str):
         dataset_parameter(names[0])
         cards = [c for c in [scorecard(code, names[0], tables, minter, labels)] if c]
     else:
-        cards = area_scorecards(code, level, tables, minter, labels)
+        cards = area_scorecards(code, {v.id for v in held}, tables, minter, labels)
     return jsonify(
         {
             "area": code,
-            "label": tables.geography.names.get(code, code),
+            "label": places.name(code) or code,
             "type": ENTITIES.get(code[:3], ("", ""))[1],
             "scorecards": cards,
         }
