@@ -113,6 +113,7 @@ def test_a_part_of_a_split_lsoa_takes_its_parents_value_and_a_merged_one_has_non
         ("/api/v1/areas/E09000002/history?dataset=../etc", 400, "dataset"),
         ("/api/v1/areas/E05014061/history", 400, "imd-ward, spi-ward"),  # two series of wards
         ("/api/v1/areas/E05014061/history?dataset=spi-lad", 400, "lad areas"),
+        ("/api/v1/areas/E01000006/history?dataset=imd-lad", 400, "lad areas"),  # an LSOA, a district series
         ("/api/v1/areas/E99999999/history", 404, "E99999999"),
         ("/api/v1/areas/Barking/history", 400, "GSS code"),
     ],

@@ -117,7 +117,7 @@ def _editions(area: Vintage, series: str | None, component: str | None) -> list[
         (by_name[r.derived_from].series for r in chosen if r.derived_from in by_name),
         chosen[0].series if chosen[0].level == "lsoa" else None,
     )
-    if lsoa_series is None and chosen[0].level != area.level:
+    if chosen[0].level != area.level and (lsoa_series is None or area.level == "lsoa"):
         raise ApiError(
             400,
             f"dataset: {chosen[0].series} is a series of {chosen[0].level} areas; a {area.level} area "
