@@ -15,6 +15,7 @@ from openapi_spec_validator import validate as validate_openapi
 
 from api import create_app
 from api.rest import OPENAPI
+from publisher.paths import DATA_DIR
 from publisher.published import SUMMARY_MEASURES
 from tests.conftest import fixture_areas
 
@@ -409,3 +410,13 @@ def test_published_district_table_matches_the_api(client, small_settings):
     for row in answer["rows"]:
         assert row["value"] == pytest.approx(imd.loc[row["area"], "average-score"])
         assert row["rank"] == imd.loc[row["area"], "rank-of-average-score"]
+
+
+def test_observations_within_a_borough_on_todays_wards(client):
+    """2025 wards are looked up to 2025 districts: within= finds them as the ONS lookup lists them."""
+    lookup = pd.read_csv(DATA_DIR / "lookups" / "lsoa21_wd25_lad25.csv.gz", dtype=str)
+    expected = set(lookup.loc[lookup["lad25"] == BARKING, "ward"])
+    query = {"dataset": "imd-ward/2025", "within": BARKING, "component": "imd", "measure": "average-score"}
+    rows = client.get("/api/v1/observations", query_string=query).get_json()["observations"]
+    assert {r["area"] for r in rows} == expected and len(expected) == 19
+    assert {r["area_label"] for r in rows} >= {"Gascoigne", "Abbey"}

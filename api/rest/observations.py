@@ -16,11 +16,10 @@ from urllib.parse import urlencode
 import pandas as pd
 from flask import Response, jsonify, request, stream_with_context
 
-from publisher.published import vocabulary_measures
+from publisher.published import ENGLAND, gazetteer, vocabulary_measures
 
 from ..tables import PublishedDataset
 from .common import (
-    FINER,
     MAX_PER_PAGE,
     WHOLE_NUMBER,
     ApiError,
@@ -29,7 +28,6 @@ from .common import (
     dataset_parameter,
     json_number,
     minter,
-    tables,
 )
 
 OBSERVATION_FIELDS = [
@@ -67,21 +65,23 @@ def _integer(parameter: str, default: int, low: int, high: int) -> int:
     return int(raw)
 
 
-def _areas_within(code: str, level: str) -> set[str]:
-    """Areas of ``level`` inside area ``code`` (by the LSOA lookups)."""
+def _areas_within(code: str, found: PublishedDataset) -> set[str]:
+    """The dataset's areas inside area ``code`` of any vintage (gazetteer: by the lookups, and by
+    where their LSOAs fall)."""
     check_code(code, "within")
-    geography = tables().geography
-    within_level = geography.level_of(code)
-    if within_level is None:
+    if code == ENGLAND:
+        return set(found.table["area"].cat.categories)
+    places = gazetteer()
+    if not places.held_by(code):
         raise ApiError(404, f"within: area {code} is not known")
-    if FINER.get(level, 0) >= FINER[within_level]:
-        raise ApiError(400, f"within: {code} is a {within_level}; {level} areas do not nest inside it")
-    lsoas = (
-        geography.lsoas
-        if within_level == "country"
-        else geography.lsoas[geography.lsoas[within_level] == code]
-    )
-    return set(lsoas[level])
+    inside = places.inside(code, found.release.vintage or "")
+    if not inside:
+        raise ApiError(
+            400,
+            f"within: no {found.release.vintage or found.level} areas of {found.name} lie inside {code}: "
+            f"they do not nest in it",
+        )
+    return inside
 
 
 def _wants_csv() -> bool:
@@ -114,7 +114,7 @@ def observations():
             raise ApiError(404, f"area: {', '.join(unknown[:10])} not in {found.name}")
         areas = set(codes)
     if request.args.get("within"):
-        inside = _areas_within(request.args["within"], found.level)
+        inside = _areas_within(request.args["within"], found)
         areas = inside if areas is None else areas & inside
     table = found.table if areas is None else found.rows_of(areas)
     mask = pd.Series(True, index=table.index)
@@ -184,7 +184,7 @@ def _csv_text(records: list[dict], header: bool) -> str:
 
 
 def _observation_records(found: PublishedDataset, rows: pd.DataFrame) -> list[dict]:
-    names = tables().geography.names
+    names = gazetteer().labels
     integer = _integer_measures()
     return [
         {
