@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
+import rdflib
 
 from api import create_app
 from publisher.paths import DATA_DIR
@@ -93,3 +94,27 @@ def test_an_lsoa_of_2021_that_was_split_links_its_2011_parent(client):
 @pytest.mark.parametrize("path", ["/area/E99999999", "/area/Gascoigne%00", "/area/E0900000"])
 def test_unknown_areas_are_404_pages(client, path):
     assert client.get(path).status_code == 404
+
+
+def test_the_page_has_turtle_and_json_ld_that_rdflib_reads(client):
+    """rdflib, not the server's own RDF library, reads both: the area, its borough and its history."""
+    area = rdflib.URIRef(f"http://statistics.data.gov.uk/id/statistical-geography/{GASCOIGNE_2025}")
+    dct = rdflib.Namespace("http://purl.org/dc/terms/")
+    graphs = []
+    for path, accept in (
+        (f"/area/{GASCOIGNE_2025}.ttl", None),
+        (f"/area/{GASCOIGNE_2025}", "application/ld+json"),
+    ):
+        answer = client.get(path, headers={"Accept": accept} if accept else {})
+        assert answer.status_code == 200
+        graph = rdflib.Graph().parse(
+            data=answer.get_data(as_text=True), format="turtle" if accept is None else "json-ld"
+        )
+        graphs.append(graph)
+        assert str(graph.value(area, rdflib.RDFS.label)) == "Gascoigne"
+        assert rdflib.URIRef(area.replace(GASCOIGNE_2025, BARKING)) in set(graph.objects(area, dct.isPartOf))
+        assert rdflib.URIRef(area.replace(GASCOIGNE_2025, GASCOIGNE_2019)) in set(
+            graph.objects(area, dct.replaces)
+        )
+        assert any("/data/imd-ward/2025" in str(o) for o in graph.objects(area, rdflib.RDFS.seeAlso))
+    assert len(graphs[0]) == len(graphs[1])

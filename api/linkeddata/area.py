@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template
+import pyoxigraph as ox
+from flask import render_template, request
 
 from publisher.published import GEOGRAPHY, Gazetteer, Related, Vintage, gazetteer
 
 from ..citation import cite
-from ..pages import area_rows, number_text
+from ..pages import PREFIXES, area_rows, number_text
+from ..representations import RDF_SUFFIXES, choose, serialize, split_suffix
 from ..rest.common import ApiError
 from ..rest.history import history_of
 from ..scorecards import scorecard
@@ -26,6 +28,7 @@ from .common import (
     app_tables,
     blueprint,
     has_ranks,
+    not_acceptable,
     not_found,
     respond,
 )
@@ -53,23 +56,44 @@ PRODUCER = (
     "Government (MHCLG; the Department for Communities and Local Government for 2015). localindex "
     "republishes them as linked data and derives the area summaries it states as derived."
 )
-CHARTED = ("lad", "region")  # the parents drawn beside an area on its chart
+CHARTED = ("lad", "region")
+TERMS = {
+    f"{prefix}:{name}": ox.NamedNode(PREFIXES[prefix] + name)
+    for prefix, name in [
+        ("foaf", "primaryTopic"),
+        ("foaf", "page"),
+        ("rdfs", "label"),
+        ("rdfs", "seeAlso"),
+        ("dct", "isPartOf"),
+        ("dct", "hasPart"),
+        ("dct", "isReplacedBy"),
+        ("dct", "replaces"),
+    ]
+}
 
 
 @blueprint.route("/area/<code>")
 def area(code: str):
-    """The area's page: words, scorecards, chart, children and neighbours."""
+    """The area's page: words, scorecards, chart, children and neighbours; as RDF, what it says of the
+    area (its name, what holds it, what it holds, what it replaced or became) and the datasets on it."""
     minter = app_minter()
+    code, suffix = split_suffix(code)
+    page = minter.base + "area/" + code
     if not CODE.fullmatch(code):
-        return not_found(minter.base + "area/" + code, "html")
+        return not_found(page, suffix or "html")
     places = gazetteer()
     held = places.held_by(code)
     if not held:
-        return not_found(minter.base + "area/" + code, "html")
+        return not_found(page, suffix or "html")
+    representation = choose(suffix, request.accept_mimetypes, RDF_SUFFIXES)
+    if representation is None:
+        return not_acceptable(page, RDF_SUFFIXES, suffix)
+    if representation.suffix != "html":
+        body = serialize(_triples(code, page, places, held), representation, PREFIXES)
+        return respond(page, body, representation.media_type, RDF_SUFFIXES, SHORT_SECONDS)
     view = describe(code, places, held)
     datasets = _datasets(code, {v.id for v in held})
     chart = _chart(code, places)
-    page = minter.base + "area/" + code
     cited = [d["cite"] for d in datasets]
     html = render_template(
         "area.html",
@@ -82,7 +106,43 @@ def area(code: str):
         producer=PRODUCER if any(d["imd"] for d in datasets) else "",
         map_href=_map_href(code, places, held[-1], datasets),
     )
-    return respond(page, html.encode(), "text/html; charset=utf-8", ("html",), SHORT_SECONDS)
+    return respond(page, html.encode(), "text/html; charset=utf-8", RDF_SUFFIXES, SHORT_SECONDS)
+
+
+def _triples(code: str, page: str, places: Gazetteer, held: list[Vintage]) -> list[ox.Triple]:
+    """The page as RDF: the page is about the ONS area, which is named, part of its parents, holds its
+    children and replaced or became others; the datasets with values for it are seen also."""
+    area = ox.NamedNode(GEOGRAPHY + code)
+    triples = [
+        ox.Triple(ox.NamedNode(page), TERMS["foaf:primaryTopic"], area),
+        ox.Triple(area, TERMS["rdfs:label"], ox.Literal(places.name(code) or code)),
+        ox.Triple(area, TERMS["foaf:page"], ox.NamedNode(page)),
+    ]
+    triples += [
+        ox.Triple(area, TERMS["dct:isPartOf"], ox.NamedNode(GEOGRAPHY + c))
+        for c in _holding(code, places).values()
+    ]
+    triples += [
+        ox.Triple(area, TERMS["dct:hasPart"], ox.NamedNode(GEOGRAPHY + c))
+        for codes in places.children(code).values()
+        for c in codes
+    ]
+    triples += [
+        ox.Triple(area, TERMS["dct:isReplacedBy"], ox.NamedNode(GEOGRAPHY + r.code))
+        for r in places.successors(code)
+    ]
+    triples += [
+        ox.Triple(area, TERMS["dct:replaces"], ox.NamedNode(GEOGRAPHY + r.code))
+        for r in places.predecessors(code)
+    ]
+    tables = app_tables()
+    vintages = {v.id for v in held}
+    triples += [
+        ox.Triple(area, TERMS["rdfs:seeAlso"], ox.NamedNode(release.dataset))
+        for name, release in sorted(tables.releases().items())
+        if release.vintage in vintages and not tables.dataset(name).rows_of([code]).empty
+    ]
+    return list(dict.fromkeys(triples))
 
 
 def describe(code: str, places: Gazetteer, held: list[Vintage]) -> dict:
