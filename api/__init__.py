@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from publisher.published import Minter, Settings, load_settings
 
-from . import downloads, embed, inputformat, linkeddata, maps, rest, scorecards, sparql
+from . import downloads, embed, inputformat, linkeddata, maps, rest, scorecards, search, sparql
 from .citation import cite
 from .describe import DescribedSnapshots
 from .pool import QueryPool
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(maps.blueprint)
     app.register_blueprint(scorecards.blueprint)
     app.register_blueprint(embed.blueprint)
+    app.register_blueprint(search.blueprint)
     app.register_blueprint(linkeddata.blueprint)
     refuse_what_no_route_means(app)
 

@@ -6,7 +6,7 @@ import threading
 
 from gunicorn.app.base import BaseApplication
 
-from publisher.published import Settings, gazetteer
+from publisher.published import Settings, search_index
 
 from . import create_app
 
@@ -28,9 +28,9 @@ class _Gunicorn(BaseApplication):
         self.cfg.set("control_socket_disable", True)  # several servers may run side by side (tests)
 
     def load(self):
-        # The gazetteer takes seconds to read; load it now, beside serving, not in the first request
-        # that needs it (which waits for this load rather than starting its own).
-        threading.Thread(target=gazetteer, name="gazetteer", daemon=True).start()
+        # The gazetteer and its search index take seconds to build; build them now, beside serving,
+        # not in the first request that needs them (which waits for this rather than starting its own).
+        threading.Thread(target=search_index, name="gazetteer", daemon=True).start()
         return create_app(self.settings)
 
 

@@ -30,6 +30,8 @@ from .inputs.gazetteer import Gazetteer, Related, Vintage, gazetteer
 from .inputs.geography import ENGLAND, ENTITIES, LEVELS, VINTAGES, Geography
 from .inputs.ingest import read_input
 from .inputs.publishers import Publisher, deployment_publisher
+from .inputs.search import MAX_QUERY_CHARS as MAX_SEARCH_CHARS
+from .inputs.search import search_index
 from .inputs.submission.manifest import REQUIRED as MANIFEST_REQUIRED
 from .inputs.submission.manifest import TEXT_LIMITS as MANIFEST_TEXT_LIMITS
 from .inputs.submission.standard import FORMAT_DIR as INPUT_FORMAT_DIR
@@ -53,6 +55,7 @@ __all__ = [
     "INPUT_FORMAT_DIR",
     "INPUT_FORMAT_VERSION",
     "LEVELS",
+    "MAX_SEARCH_CHARS",
     "MANIFEST_REQUIRED",
     "MANIFEST_TEXT_LIMITS",
     "OGL_V3",
@@ -91,6 +94,7 @@ __all__ = [
     "open_reader",
     "publisher_of",
     "rank_descending",
+    "search_index",
     "summary_population",
     "ranks_where_complete",
     "vocabulary_measures",

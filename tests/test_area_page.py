@@ -91,9 +91,14 @@ def test_an_lsoa_of_2021_that_was_split_links_its_2011_parent(client):
     assert "/area/E01000109" in found.links and "ONS LSOA change lookup" in found.words
 
 
-@pytest.mark.parametrize("path", ["/area/E99999999", "/area/Gascoigne%00", "/area/E0900000"])
+@pytest.mark.parametrize("path", ["/area/E99999999", "/area/Gascoigne%00", "/area/E99999999.ttl"])
 def test_unknown_areas_are_404_pages(client, path):
     assert client.get(path).status_code == 404
+
+
+def test_a_name_in_place_of_a_code_is_searched_for(client):
+    answer = client.get("/area/Gascoigne")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/search?q=Gascoigne")
 
 
 def test_the_page_has_turtle_and_json_ld_that_rdflib_reads(client):

@@ -72,6 +72,7 @@ def test_every_documented_operation_answers_with_its_own_schema(client, document
         "getDataset",
         "getArea",
         "getAreaHistory",
+        "searchAreas",
         "listObservations",
         "aggregateToLevel",
         "aggregatePostedAreas",

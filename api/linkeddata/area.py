@@ -7,11 +7,12 @@ values of the areas around it."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import render_template, request
+from flask import redirect, render_template, request
 
-from publisher.published import GEOGRAPHY, Gazetteer, Related, Vintage, gazetteer
+from publisher.published import GEOGRAPHY, MAX_SEARCH_CHARS, Gazetteer, Related, Vintage, gazetteer
 
 from ..citation import cite
 from ..pages import PREFIXES, area_rows, number_text
@@ -80,6 +81,8 @@ def area(code: str):
     code, suffix = split_suffix(code)
     page = minter.base + "area/" + code
     if not CODE.fullmatch(code):
+        if suffix is None and code.strip() and len(code) <= MAX_SEARCH_CHARS and code.isprintable():
+            return redirect("/search?" + urlencode({"q": code}), code=302)  # /area/Gascoigne: a name
         return not_found(page, suffix or "html")
     places = gazetteer()
     held = places.held_by(code)

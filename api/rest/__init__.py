@@ -1,6 +1,7 @@
-"""REST API under /api/v1 (described by api/openapi.json): datasets, areas, observations and
-aggregation, answered from the in-memory tables of api/tables.py. One module per resource
-(datasets.py, areas.py, history.py, observations.py, aggregate.py); what they share is in common.py.
+"""REST API under /api/v1 (described by api/openapi.json): datasets, areas, search, observations
+and aggregation, answered from the in-memory tables of api/tables.py. One module per resource
+(datasets.py, areas.py, history.py, search.py, observations.py, aggregate.py); what they share is
+in common.py.
 """
 
 from __future__ import annotations
@@ -9,10 +10,20 @@ import json
 
 from flask import jsonify
 
-from . import aggregate, areas, datasets, history, observations
+from . import aggregate, areas, datasets, history, observations, search
 from .common import OPENAPI, ApiError, blueprint, minter
 
-__all__ = ["OPENAPI", "ApiError", "aggregate", "areas", "blueprint", "datasets", "history", "observations"]
+__all__ = [
+    "OPENAPI",
+    "ApiError",
+    "aggregate",
+    "areas",
+    "blueprint",
+    "datasets",
+    "history",
+    "observations",
+    "search",
+]
 
 
 @blueprint.route("/openapi.json")
