@@ -1,0 +1,50 @@
+"""Finding an area in a real browser (Debian's Chromium through Playwright, as tests/test_browser.py):
+typing a few letters of a ward in the home page's box suggests it with its borough; choosing it by
+keyboard opens its page, with its chart across editions, its borough and the borough's other wards."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from publisher.paths import DATA_DIR
+from tests.test_browser import ARTIFACTS, browser, page_of, small_server  # noqa: F401  (fixtures)
+
+GASCOIGNE, BARKING = "E05014061", "E09000002"
+
+
+def test_typing_gasc_suggests_gascoigne_and_opens_its_page(browser, small_server):  # noqa: F811
+    page = page_of(browser, "search-gascoigne")
+    page.goto(small_server.url)
+    box = page.get_by_role("combobox", name="Find an area by name or code")
+    box.press_sequentially("Gasc", delay=50)
+    first = page.locator("#site-search-list [role=option]").first
+    first.wait_for()
+    assert "Gascoigne" in first.inner_text() and "Barking and Dagenham" in first.inner_text()
+    assert box.get_attribute("aria-expanded") == "true"
+    page.shot()
+    box.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == "site-search-option-0"
+    box.press("Enter")
+    page.wait_for_url(f"**/area/{GASCOIGNE}")
+    assert page.locator("svg[role=img] polyline").count() >= 1  # the chart across editions
+    assert page.locator(f"a[href='/area/{BARKING}']").count() >= 1
+    lookup = pd.read_csv(DATA_DIR / "lookups" / "lsoa21_wd25_lad25.csv.gz", dtype=str)
+    for ward in set(lookup.loc[lookup["lad25"] == BARKING, "ward"]) - {GASCOIGNE}:
+        assert page.locator(f"a[href='/area/{ward}']").count() >= 1  # the borough's other wards
+    page.shot = lambda: page.screenshot(path=str(ARTIFACTS / "area-gascoigne.png"), full_page=True)
+    page.shot()
+    assert page.errors == []
+
+
+def test_without_javascript_the_box_is_a_form_to_the_search_page(browser, small_server):  # noqa: F811
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(small_server.url)
+    page.locator("#site-search-q").fill("Gascoigne")
+    page.locator("#site-search-q").press("Enter")
+    page.wait_for_url("**/search?q=Gascoigne")
+    retired = page.locator("ol.results li", has_text="No longer in use")
+    assert retired.locator(f"a[href='/area/{GASCOIGNE}']").count() == 1  # the 2019 ward's successor
+    best = page.locator("ol.results > li").first.locator("a").first
+    assert best.get_attribute("href") == f"/area/{GASCOIGNE}"  # and itself, first
+    context.close()
