@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run build serve system-packages test national hardening soak lint format bundle samples vendor bench bench-build bench-sparql bench-sparql-national bench-aggregate bench-api bench-spi bench-federation bench-ingest bench-serve bench-external clean
+.PHONY: run build serve system-packages test national hardening soak lint format bundle samples vendor bench bench-build bench-sparql bench-sparql-national bench-aggregate bench-api bench-spi bench-search bench-federation bench-ingest bench-serve bench-external clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "localindex needs Python 3.11 or newer")'
@@ -70,7 +70,7 @@ samples: $(INSTALLED)
 	$(BIN)/python -m publisher.inputs.samples
 
 ## bench: build, SPARQL latency and aggregation benchmarks (prints figures; see bench/RESULTS.md)
-bench: bench-build bench-sparql bench-aggregate bench-api bench-spi
+bench: bench-build bench-sparql bench-aggregate bench-api bench-spi bench-search
 
 bench-build: $(INSTALLED)
 	$(BIN)/python bench/build.py
@@ -91,6 +91,9 @@ bench-api: $(INSTALLED)
 
 bench-spi: $(INSTALLED)
 	$(BIN)/python bench/spi.py
+
+bench-search: $(INSTALLED)
+	$(BIN)/python bench/search.py
 
 ## bench-serve: wrk at 1/16/64 connections against REST and SPARQL, and rdflib-endpoint (own venv) as the peer (run `make build` first)
 bench-serve: $(INSTALLED)
