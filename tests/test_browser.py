@@ -194,3 +194,18 @@ def test_scorecard_component_shows_lbbd_scores_with_their_licence(browser, own_o
     assert f"{float(submitted[0]['value']):.3f}".rstrip("0") in row.inner_text()  # LBBD's own 2018 score
     assert "opensource.org/licenses/MIT" in page.locator("localindex-scorecard p.meta").first.inner_html()
     page.shot()
+
+
+def test_a_keyboard_user_skips_the_map_to_its_table(browser, small_server):
+    page = page_of(browser, "map-skip-link")
+    page.goto(f"{small_server.url}map?dataset=imd-lsoa/2019&component=imd&measure=decile&within={BARKING}")
+    page.wait_for_selector("#map[data-drawn]")
+    skip = page.locator("a.skip-map")
+    skip.focus()
+    assert skip.is_visible()  # shown when focused, so a sighted keyboard user sees where they are
+    page.keyboard.press("Enter")
+    focused = page.evaluate("document.activeElement.id")
+    assert focused == "table-title"  # one key instead of a Tab stop for each of the 110 LSOAs
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('table') !== null")
+    assert page.errors == []
