@@ -176,6 +176,16 @@ def test_web_components_copied_from_a_dataset_page_work_on_another_origin(
         assert "open-government-licence" in footer.inner_html()
         assert f"{own_origin_server.url}data/hackney-ward-indicators/2019" in footer.inner_text()
     assert page.evaluate("document.querySelector('localindex-map').shadowRoot !== null")
+    skip = page.locator("localindex-map a.skip")  # a keyboard user passes the 21 wards in one key
+    skip.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("localindex-map details").get_attribute("open") is not None
+    assert (
+        page.evaluate("document.querySelector('localindex-map').shadowRoot.activeElement.tagName")
+        == "SUMMARY"
+    )
+    assert "new window" in map_paths.first.get_attribute("aria-label")  # announced, not a surprise
+    assert "21 ward areas" in page.locator("localindex-map strong").inner_text()  # what the map shows
     # styles live in the shadow roots: the host page's own document gets none
     assert page.evaluate("document.querySelectorAll('style, link[rel=stylesheet]').length") == 0
     page.shot()

@@ -18,6 +18,7 @@
     ".meta { font-size: .85em; color: #444; } .error { color: #a00; }",
     "svg { width: 100%; height: auto; background: #f8f8f8; border: 1px solid #999; } path { stroke: #333; stroke-width: .5; }",
     "path:hover, path:focus { stroke: #000; stroke-width: 2; }",
+    ".skip { position: absolute; left: -9999px; } .skip:focus { position: static; display: inline-block; background: #ffdd00; padding: .2em .4em; }",
     ".legend { display: flex; flex-wrap: wrap; gap: .3em 1em; list-style: none; padding: 0; margin: .4em 0; }",
     ".swatch { display: inline-block; width: 1em; height: 1em; border: 1px solid #333; margin-right: .3em; vertical-align: middle; }"
   ].join("\n");
@@ -112,7 +113,9 @@
 
   function draw(body, data) {
     body.textContent = "";
-    var title = data.component_label + ": " + data.measure_label + " (" + data.title + ")";
+    var where = data.within ? " within " + data.within : "";
+    var title = data.component_label + ": " + data.measure_label + ", " + data.features.length + " " + data.level +
+      " areas" + where + " (" + data.title + ")";
     var bounds = [Infinity, Infinity, -Infinity, -Infinity];
     data.features.forEach(function (f) { eachPoint(f.geometry, function (p) {
       bounds = [Math.min(bounds[0], p[0]), Math.min(bounds[1], p[1]), Math.max(bounds[2], p[0]), Math.max(bounds[3], p[1])];
@@ -134,7 +137,7 @@
       path.setAttribute("tabindex", "0");
       path.setAttribute("role", "link");
       path.setAttribute("data-code", p.code);
-      path.setAttribute("aria-label", p.name + " (" + p.code + "): " + p.text + ". Open its scorecard.");
+      path.setAttribute("aria-label", p.name + " (" + p.code + "): " + p.text + ". Opens its scorecard in a new window.");
       var tip = document.createElementNS("http://www.w3.org/2000/svg", "title");
       tip.textContent = p.name + " (" + p.code + "): " + p.text;
       path.appendChild(tip);
@@ -143,7 +146,14 @@
       path.addEventListener("keydown", function (event) { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); open(); } });
       svg.appendChild(path);
     });
+    var details = el("details", {}, [el("summary", {}, ["Table of the " + data.features.length + " areas"])]);
+    var skip = el("a", { "class": "skip", href: "#" }, ["Skip the map: the same values as a table"]);
+    skip.addEventListener("click", function (event) {
+      event.preventDefault(); details.open = true; details.querySelector("summary").focus();
+    });
     body.appendChild(el("p", {}, [el("strong", {}, [title])]));
+    body.appendChild(el("p", { "class": "meta" }, ["Select an area, or tab to it and press Enter: its scorecard opens in a new window."]));
+    body.appendChild(skip);
     body.appendChild(svg);
     body.appendChild(el("ul", { "class": "legend", "aria-label": "Legend" }, data.classification.classes.map(function (c) {
       return el("li", {}, [el("span", { "class": "swatch", style: "background:" + c.colour }), c.label]);
@@ -158,7 +168,8 @@
           el("td", { "class": "num" }, [p.observation ? link(p.observation, p.text) : p.text])]);
       }))
     ]);
-    body.appendChild(el("details", {}, [el("summary", {}, ["Table of the " + data.features.length + " areas"]), table]));
+    details.appendChild(table);
+    body.appendChild(details);
     body.appendChild(footer(data));
   }
 
