@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
-from flask import Blueprint, current_app, jsonify, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 
 from publisher.published import Minter
 
@@ -49,6 +49,20 @@ def check_code(code: str, parameter: str) -> str:
             400, f"{parameter}: {code!r} is not a GSS code (a letter and 8 digits, e.g. E09000002)"
         )
     return code
+
+
+def integer_parameter(parameter: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(parameter, str(default))
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses; and a bounded length,
+    # as int() refuses strings of more than 4,300 digits
+    if not WHOLE_NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
+        raise ApiError(400, f"{parameter}: {raw!r} is not a whole number from {low} to {high}")
+    return int(raw)
+
+
+def link_header(links: dict[str, str]) -> str:
+    """An HTTP ``Link`` header of relation → URL."""
+    return ", ".join(f'<{url}>; rel="{relation}"' for relation, url in links.items())
 
 
 def dataset_parameter(name: object) -> PublishedDataset:

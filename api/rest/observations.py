@@ -21,12 +21,13 @@ from publisher.published import ENGLAND, gazetteer, vocabulary_measures
 from ..tables import PublishedDataset
 from .common import (
     MAX_PER_PAGE,
-    WHOLE_NUMBER,
     ApiError,
     blueprint,
     check_code,
     dataset_parameter,
+    integer_parameter,
     json_number,
+    link_header,
     minter,
 )
 
@@ -54,15 +55,6 @@ def _choices(parameter: str, allowed: list[str]) -> list[str] | None:
             400, f"{parameter}: {', '.join(unknown)} not in this dataset (one of: {', '.join(allowed)})"
         )
     return values
-
-
-def _integer(parameter: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(parameter, str(default))
-    # ASCII digits only: str.isdigit() also takes "²", which int() refuses; and a bounded length,
-    # as int() refuses strings of more than 4,300 digits
-    if not WHOLE_NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
-        raise ApiError(400, f"{parameter}: {raw!r} is not a whole number from {low} to {high}")
-    return int(raw)
 
 
 def _areas_within(code: str, found: PublishedDataset) -> set[str]:
@@ -121,8 +113,8 @@ def observations():
     for column, values in chosen.items():
         if values is not None:
             mask &= table[column].isin(values)
-    page = _integer("page", 1, 1, 10**9)
-    per_page = _integer("per_page", 100, 1, MAX_PER_PAGE)
+    page = integer_parameter("page", 1, 1, 10**9)
+    per_page = integer_parameter("per_page", 100, 1, MAX_PER_PAGE)
     selected = table[mask]
     total = len(selected)
     if _wants_csv() and not {"page", "per_page"} & set(request.args):
@@ -157,7 +149,7 @@ def observations():
                 "observations": records,
             }
         )
-    response.headers["Link"] = ", ".join(f'<{url}>; rel="{relation}"' for relation, url in links.items())
+    response.headers["Link"] = link_header(links)
     response.headers["X-Total-Count"] = str(total)
     return response
 
