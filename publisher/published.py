@@ -31,6 +31,7 @@ from .inputs.geography import ENGLAND, ENTITIES, LEVELS, VINTAGES, Geography
 from .inputs.ingest import read_input
 from .inputs.publishers import Publisher, deployment_publisher
 from .inputs.search import MAX_QUERY_CHARS as MAX_SEARCH_CHARS
+from .inputs.search import TIERS as SEARCH_TIERS
 from .inputs.search import search_index
 from .inputs.submission.manifest import REQUIRED as MANIFEST_REQUIRED
 from .inputs.submission.manifest import TEXT_LIMITS as MANIFEST_TEXT_LIMITS
@@ -63,6 +64,7 @@ __all__ = [
     "QB",
     "SDMX_ATTRIBUTE",
     "SDMX_DIMENSION",
+    "SEARCH_TIERS",
     "STATISTICAL_ENTITY",
     "SUMMARY_MEASURES",
     "VINTAGES",

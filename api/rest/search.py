@@ -1,21 +1,28 @@
 """/api/v1/search?q=: areas of every bundled vintage by name or code, ranked for people
-(publisher/inputs/search.py), each with its kind, vintage, district and whether it is current."""
+(publisher/inputs/search.py), each with its kind, vintage, district, whether it is current and, where
+a name it no longer has is what matched, that name. Paged by ``page`` and ``limit``, with absolute
+``next`` and ``Link`` as /api/v1/observations, so a name shared by many areas can be read to the end."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import jsonify, request
 
-from publisher.published import MAX_SEARCH_CHARS, area_uri, gazetteer, search_index
+from publisher.published import MAX_SEARCH_CHARS, SEARCH_TIERS, area_uri, gazetteer, search_index
 
-from .common import ApiError, blueprint, minter
+from .common import ApiError, blueprint, integer_parameter, link_header, minter
 
 MAX_RESULTS = 50
+MAX_PAGE = 10**9
 
 
-def found_areas(query: str, limit: int) -> list[dict]:
-    """The areas matching ``query``, best first, as the API and the search page show them."""
+def found_areas(query: str, limit: int, page: int = 1) -> tuple[list[dict], bool]:
+    """Page ``page`` of the areas matching ``query``, best first, as the API and the search page show
+    them, and whether another page follows."""
     places = gazetteer()
     base = minter().base
+    found, more = search_index().search(query, limit, (page - 1) * limit)
     return [
         {
             "code": f.entry.code,
@@ -27,12 +34,29 @@ def found_areas(query: str, limit: int) -> list[dict]:
             "district": {"code": f.entry.district, "name": places.name(f.entry.district)}
             if f.entry.district
             else None,
-            "match": ("code", "name", "words", "near words")[f.tier],
+            "former_name": {
+                "name": f.former.name,
+                "vintage": f.former.vintage,
+                "vintage_title": places.vintages[f.former.vintage].title,
+            }
+            if f.former
+            else None,
+            "match": SEARCH_TIERS[f.tier],
             "uri": area_uri(f.entry.code),
             "page": f"{base}area/{f.entry.code}",
         }
-        for f in search_index().search(query, limit)
-    ]
+        for f in found
+    ], more
+
+
+def page_links(here: str, page: int, more: bool) -> dict[str, str]:
+    """The previous and next pages of the same search, under ``here``."""
+    pages = (("prev", page - 1 if page > 1 else None), ("next", page + 1 if more else None))
+    return {
+        relation: f"{here}?{urlencode({**request.args.to_dict(), 'page': number})}"
+        for relation, number in pages
+        if number is not None
+    }
 
 
 def checked_query(raw: str | None) -> str:
@@ -49,8 +73,20 @@ def checked_query(raw: str | None) -> str:
 @blueprint.get("/search")
 def search():
     query = checked_query(request.args.get("q"))
-    raw = request.args.get("limit", "10")
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_RESULTS:
-        raise ApiError(400, f"limit: {raw!r} is not a whole number from 1 to {MAX_RESULTS}")
-    results = found_areas(query, int(raw))
-    return jsonify({"q": query, "count": len(results), "results": results})
+    limit = integer_parameter("limit", 10, 1, MAX_RESULTS)
+    page = integer_parameter("page", 1, 1, MAX_PAGE)
+    results, more = found_areas(query, limit, page)
+    links = page_links(f"{minter().base}api/v1/search", page, more)
+    response = jsonify(
+        {
+            "q": query,
+            "page": page,
+            "limit": limit,
+            "count": len(results),
+            "next": links.get("next"),
+            "results": results,
+        }
+    )
+    if links:
+        response.headers["Link"] = link_header(links)
+    return response

@@ -16,7 +16,8 @@
     }
     function describe(r) {
       var where = r.district ? ", " + r.district.name : "";
-      return r.vintage_title + where + (r.current ? "" : " (no longer in use)");
+      var was = r.former_name ? "; called " + r.former_name.name + " in " + r.former_name.vintage_title : "";
+      return r.vintage_title + where + (r.current ? "" : " (no longer in use)") + was;
     }
     function show(found) {
       results = found; active = -1; list.innerHTML = "";
