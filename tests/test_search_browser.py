@@ -48,3 +48,32 @@ def test_without_javascript_the_box_is_a_form_to_the_search_page(browser, small_
     best = page.locator("ol.results > li").first.locator("a").first
     assert best.get_attribute("href") == f"/area/{GASCOIGNE}"  # and itself, first
     context.close()
+
+
+def test_a_misspelling_is_suggested_and_escape_closes_the_list(browser, small_server):  # noqa: F811
+    """Arrow keys wrap round the list; Escape closes it and leaves the typed text, as the ARIA
+    combobox pattern has it (a search box would clear it at once)."""
+    districts = pd.read_csv(DATA_DIR / "lookups" / "lad24_rgn24.csv.gz", dtype=str).set_index("lad_name")
+    page = page_of(browser, "search-hackny")
+    page.goto(small_server.url + "search")
+    box = page.get_by_role("combobox", name="Find an area by name or code")
+    box.press_sequentially("Hackny", delay=50)
+    options = page.locator("#site-search-list [role=option]")
+    options.first.wait_for()
+    assert options.first.inner_text().startswith("Hackney")
+    box.press("ArrowUp")  # from no choice up to the last
+    last = f"site-search-option-{options.count() - 1}"
+    assert box.get_attribute("aria-activedescendant") == last
+    assert page.locator(f"#{last}").get_attribute("aria-selected") == "true"
+    box.press("Escape")
+    assert box.get_attribute("aria-expanded") == "false"
+    assert not page.locator("#site-search-list").is_visible()
+    assert box.get_attribute("aria-activedescendant") is None and box.input_value() == "Hackny"
+    box.press("Escape")  # a second Escape clears the box, as a search box does
+    assert box.input_value() == ""
+    box.fill("Hackny")
+    box.press("Enter")  # with no suggestion chosen, the form: the search page
+    page.wait_for_url("**/search?q=Hackny")
+    first = page.locator("ol.results > li").first.locator("a").first
+    assert first.get_attribute("href") == f"/area/{districts.loc['Hackney', 'lad']}"
+    assert page.errors == []

@@ -1,6 +1,7 @@
 // Suggestions as you type in the search box of every page (an ARIA 1.2 combobox with a listbox).
 // Without JavaScript the box is a plain form that opens /search; with it, /api/v1/search fills a list
-// that arrow keys move through, Enter opens and Escape closes; the count is announced politely.
+// that arrow keys move through, Enter opens and Escape closes (a second Escape clears the box, as a
+// search box does); the count is announced politely.
 (function () {
   "use strict";
   function start() {
@@ -60,7 +61,8 @@
       if (event.key === "ArrowDown" && results.length) { event.preventDefault(); highlight((active + 1) % results.length); }
       else if (event.key === "ArrowUp" && results.length) { event.preventDefault(); highlight(active <= 0 ? results.length - 1 : active - 1); }
       else if (event.key === "Enter" && active >= 0) { event.preventDefault(); go(active); }
-      else if (event.key === "Escape") { close(); }
+      // Escape closes an open list and keeps the text (a search box would clear it); a second clears it
+      else if (event.key === "Escape" && !list.hidden) { event.preventDefault(); close(); }
     });
     input.addEventListener("blur", function () { setTimeout(close, 100); });
   }
