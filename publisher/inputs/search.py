@@ -135,9 +135,8 @@ class SearchIndex:
         best: dict[int, tuple] = {}  # entry → rank of its best match, which ends with the name matched
         words = text.split()
         if CODE_START.fullmatch(code):  # in code order, as many as asked for: E01 starts 35,000 codes
-            start = bisect.bisect_left(self.codes, code)
-            for k in _starting(self.codes, code)[:wanted]:
-                best[self.by_code[self.codes[k]]] = (1, k - start)
+            for place, k in enumerate(_starting(self.codes, code)[:wanted]):
+                best[self.by_code[self.codes[k]]] = (1, place)
         tiers: tuple[Callable[[], set[int]], ...] = (
             lambda: set(self._name_prefix(text)),
             lambda: self._every_word(words, self._prefixed),
