@@ -23,6 +23,7 @@ from .compute.indices.imd_summary import lsoa_populations
 from .compute.summaries import IMD_ONLY, area_summaries, rank_descending, ranks_where_complete
 from .compute.summaries import MEASURES as SUMMARY_MEASURES
 from .config import Settings, load_settings
+from .downloads import kind_of as download_kind
 from .inputs.boundaries import LEVELS as BOUNDARY_LEVELS
 from .inputs.boundaries import boundaries, boundary_note
 from .inputs.datasets import load_datasets
@@ -83,6 +84,7 @@ __all__ = [
     "boundaries",
     "boundary_note",
     "current_published",
+    "download_kind",
     "gazetteer",
     "input_format_errors",
     "input_format_table",

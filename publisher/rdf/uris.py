@@ -120,6 +120,9 @@ class Minter:
     def concept(self, scheme: str, notation: str) -> str:
         return f"{self.defs}def/concept/{scheme}/{notation}"
 
+    def concept_scheme(self, scheme: str) -> str:
+        return f"{self.defs}def/concept-scheme/{scheme}"
+
     def method(self, name: str) -> str:
         return f"{self.defs}def/method/{name}"
 
