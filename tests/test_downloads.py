@@ -1,11 +1,14 @@
-"""Downloads people can open (issue 21, point 3) on the small real-data build: names beside codes,
-headers for people, the same rows in CSV, Excel and Parquet, every file in DCAT with its real size."""
+"""Downloads people can open (issue 21, point 3) and the Atom feeds of releases (point 4), on the small
+real-data build: names beside codes, headers for people, the same rows in CSV, Excel and Parquet, every
+file in DCAT with its real size, and feeds that an Atom parser we did not write reads as Atom 1.0."""
 
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
+import feedparser
 import pandas as pd
 import pytest
 from rdflib import Graph, URIRef
@@ -185,3 +188,42 @@ def test_every_download_is_in_dcat_with_its_media_type_and_real_size(snapshot, c
         == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     assert media[f"{release['stem']}.parquet"] == "application/vnd.apache.parquet"
+
+
+def parsed_feed(body: bytes):
+    """A feed as an Atom parser we did not write reads it, after a strict XML parse."""
+    ElementTree.fromstring(body)
+    feed = feedparser.parse(body)
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.version == "atom10"
+    return feed
+
+
+def test_the_feed_lists_every_release_and_revision_newest_first(client, snapshot):
+    response = client.get("/feed.atom")
+    assert response.status_code == 200 and response.mimetype == "application/atom+xml"
+    feed = parsed_feed(response.data)
+    revisions = {
+        r["dataset"]: r
+        for release in snapshot.releases.values()
+        for r in [*release.get("history", []), release]
+    }
+    assert [e.id for e in feed.entries] and {e.id for e in feed.entries} == set(revisions)
+    dates = [e.updated for e in feed.entries]
+    assert dates == sorted(dates, reverse=True)
+    assert feed.feed.updated == dates[0]
+    for entry in feed.entries:
+        record = revisions[entry.id]
+        assert entry.updated.startswith(record["issued"])
+        assert entry.link == record["dataset"]  # the edition's page (a revision's own page after the first)
+        assert entry.title.startswith(record["title"])
+        assert record["description"][:60] in entry.summary
+
+
+def test_a_series_has_its_own_feed_and_its_pages_link_it(client, snapshot):
+    feed = parsed_feed(client.get("/feed/imd-lad.atom").data)
+    assert feed.entries and all("/data/imd-lad/" in e.id for e in feed.entries)
+    assert feed.feed.id.endswith("/feed/imd-lad.atom")
+    assert client.get("/feed/no-such-series.atom").status_code == 404
+    page = client.get("/data/imd-lad/2019", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert '<link rel="alternate" type="application/atom+xml" href="/feed/imd-lad.atom"' in page

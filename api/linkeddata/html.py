@@ -63,6 +63,7 @@ def dataset_page(iri: str, triples, labeller: Labeller, release: Release, curren
         "description": literal(triples, iri, [PREFIXES["dct"] + "description"]) or "",
         "name": name,
         "series": labeller.term(minter.series(release.series)),
+        "series_name": release.series,
         "edition": release.edition,
         "revision": release.revision,
         "current": current,

@@ -145,6 +145,10 @@ class Minter:
     def rest_api(self) -> str:
         return f"{self.base}api/v1"
 
+    def feed(self, series: str | None = None) -> str:
+        """The Atom feed of every release and revision, or of one series'."""
+        return f"{self.base}feed/{series}.atom" if series else f"{self.base}feed.atom"
+
     @property
     def void(self) -> str:
         return f"{self.base}.well-known/void"
