@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from publisher.published import Minter, Settings, load_settings
 
-from . import downloads, embed, inputformat, linkeddata, maps, rest, scorecards, search, sparql
+from . import downloads, embed, feeds, inputformat, linkeddata, maps, rest, scorecards, search, sparql
 from .citation import cite
 from .describe import DescribedSnapshots
 from .pool import QueryPool
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["localindex_pool"] = get_pool
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(downloads.blueprint)
+    app.register_blueprint(feeds.blueprint)
     app.register_blueprint(rest.blueprint)
     app.register_blueprint(inputformat.blueprint)
     app.register_blueprint(maps.blueprint)

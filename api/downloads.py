@@ -6,17 +6,10 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, send_file
 
-from publisher.published import Minter, Release
+from publisher.published import Minter, Release, download_kind
 
 blueprint = Blueprint("downloads", __name__)
 IMMUTABLE_SECONDS = 365 * 24 * 3600
-MEDIA_TYPES = {
-    ".csv": "text/csv",
-    ".json": "application/csvm+json",
-    ".gz": "application/gzip",
-    ".ttl": "text/turtle",
-    ".txt": "text/plain",
-}
 
 
 def _release(series: str, edition: str, revision: int | None = None) -> Release:
@@ -64,8 +57,8 @@ def download(series: str, edition: str, filename: str, revision: int):
     if filename not in published:  # only names the release holds: no path ever comes from the request
         abort(404, description=f"{filename} is not a file of {series}/{edition}; see /downloads/")
     path = published[filename]
-    media_type = MEDIA_TYPES.get(path.suffix, "application/octet-stream")
-    if filename.endswith(".nt.gz"):
+    media_type = download_kind(filename).media_type
+    if filename.endswith(".gz"):  # served as the compressed file it is, not with a Content-Encoding
         media_type = "application/gzip"
     response = send_file(path, mimetype=media_type, as_attachment=False, conditional=True, etag=True)
     response.cache_control.public = True

@@ -23,6 +23,7 @@ from .compute.indices.imd_summary import lsoa_populations
 from .compute.summaries import IMD_ONLY, area_summaries, rank_descending, ranks_where_complete
 from .compute.summaries import MEASURES as SUMMARY_MEASURES
 from .config import Settings, load_settings
+from .downloads import kind_of as download_kind
 from .inputs.boundaries import LEVELS as BOUNDARY_LEVELS
 from .inputs.boundaries import boundaries, boundary_note
 from .inputs.datasets import load_datasets
@@ -85,6 +86,7 @@ __all__ = [
     "boundaries",
     "boundary_note",
     "current_published",
+    "download_kind",
     "gazetteer",
     "input_format_errors",
     "input_format_table",
@@ -127,6 +129,7 @@ class Release:
     edition: str
     observations: int
     published: str  # ISO time it was built (harvested: fetched)
+    series_title: str = ""
     revision: int = 1
     issued: str | None = None  # ISO date the revision was first published (own releases)
     title: str | None = None
@@ -151,6 +154,7 @@ class Release:
     dump: str | None = None
     sha256: str | None = None
     fetched: str | None = None
+    revision_note: str = ""  # why this revision replaces the one before it
     replaced_by: str | None = None  # replaced revisions: the dataset URI of the revision that replaced it
     replaced: str = ""  # and the date
     history: tuple[Release, ...] = field(default=(), repr=False)  # earlier revisions, oldest first
@@ -166,6 +170,7 @@ class Release:
             directory=Path(record["dir"]),
             stem=record["stem"],
             series=record["series"],
+            series_title=record.get("series_title", ""),
             edition=record["edition"],
             observations=record["observations"],
             published=record["published"],
@@ -193,6 +198,7 @@ class Release:
             dump=record.get("dump"),
             sha256=record.get("sha256"),
             fetched=record.get("fetched"),
+            revision_note=record.get("revision_note", ""),
             replaced_by=record.get("replaced_by"),
             replaced=record.get("replaced", ""),
             history=tuple(cls.from_record(name, old) for old in record.get("history", [])),

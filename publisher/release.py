@@ -22,6 +22,7 @@ from rdflib import Graph, URIRef
 from . import __version__
 from .compute.indices import builder
 from .config import Settings
+from .downloads import Notes, kind_of, write_parquet, write_workbook
 from .gate import SH, TABLE_RULES, Report, check_release_rdf, check_shacl, check_table, sample_points
 from .inputs.bundle import sha256_of
 from .inputs.datasets import DatasetSpec
@@ -34,9 +35,6 @@ from .rdf.metadata import Build, Distribution, Revision, SourceFile, dataset_met
 from .rdf.uris import Minter
 from .rdf.vocab import vocabulary_ntriples
 from .store import PublishingStore, Registry
-
-CSVW_SPEC = "http://www.w3.org/TR/tabular-metadata/"
-QB_SPEC = "http://www.w3.org/TR/vocab-data-cube/"
 
 
 @dataclass
@@ -169,10 +167,20 @@ def build_release(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     stem = f"{spec.series}-{spec.edition}"
-    csvw_files = write_csvw(table, spec, shape, minter, staging, stem)
-    clock.step("CSVW written")
+    names = built.areas.set_index("code")["name"]
+    csvw_files = write_csvw(table, names, spec, shape, minter, staging, stem)
+    parquet_files = write_parquet(csvw_files.tables)
+    clock.step("CSVW and Parquet written")
     sources = SourceFile.load_all(spec, checksums)
     source_release = registry.releases.get(spec.source.name) if spec.source is not None else None
+    derived_from = None
+    if spec.source is not None:
+        derived_from = (source_release or {}).get("dataset") or minter.edition(
+            spec.source.series, spec.source.edition
+        )
+    notes = Notes(spec, shape, publisher.name, sources, minter.method(built.method), revision, derived_from)
+    workbook_path = staging / f"{stem}.xlsx"
+    data_files = [*csvw_files.paths, *parquet_files, workbook_path]
 
     def describe() -> Graph:
         """The release's metadata, made once its RDF is written (so the build's end time is known)."""
@@ -184,11 +192,6 @@ def build_release(
             software_fingerprint(),
             built.checks,
         )
-        derived_from = None
-        if spec.source is not None:
-            derived_from = (source_release or {}).get("dataset") or minter.edition(
-                spec.source.series, spec.source.edition
-            )
         metadata = dataset_metadata(
             spec,
             shape,
@@ -197,7 +200,7 @@ def build_release(
             build=build,
             revision=revision,
             sources=sources,
-            distributions=_distributions(csvw_files, stem),
+            distributions=_distributions(data_files, stem),
             method=built.method,
             derived_from=derived_from,
             areas_without_data=built.areas_without_data,
@@ -210,24 +213,27 @@ def build_release(
     described: dict[str, Graph] = {}
 
     def metadata_ntriples() -> bytes:
+        workbook.result()  # written beside the observations' RDF; the metadata states its size
         described["metadata"] = describe()
         return described["metadata"].serialize(format="nt", encoding="utf-8")
 
     ntriples = staging / f"{stem}.nt"
-    triples = write_release_ntriples(
-        ntriples,
-        area_triples(built.areas, shape.area_list, spec.publishes_area_facts),
-        observation_ntriples(table, shape, minter),
-        metadata_ntriples,
-    )
-    clock.step(f"RDF written: {triples:,} triples")
+    with ThreadPoolExecutor(max_workers=1) as writing:
+        workbook = writing.submit(write_workbook, workbook_path, csvw_files.tables, notes)
+        triples = write_release_ntriples(
+            ntriples,
+            area_triples(built.areas, shape.area_list, spec.publishes_area_facts),
+            observation_ntriples(table, shape, minter),
+            metadata_ntriples,
+        )
+    clock.step(f"RDF and Excel workbook written: {triples:,} triples")
 
     graph = minter.graph(spec.series, spec.edition, key)
     components = [c.notation for c in shape.concepts if c.notation in set(table["component"].astype(str))]
     points = None if full_shacl else sample_points(area_codes, components, settings.shacl_sample_points)
     with ThreadPoolExecutor(max_workers=1) as background:  # zlib and polars both leave the GIL
         compressed = background.submit(compress, ntriples)
-        check_release_rdf(report, ntriples, csvw_files[-1], spec, shape, minter, points, clock.step)
+        check_release_rdf(report, ntriples, csvw_files.metadata, spec, shape, minter, points, clock.step)
         compressed.result()
     release_dir = settings.releases_dir / spec.series / spec.edition / key[:16]
     record = {
@@ -269,6 +275,10 @@ def build_release(
         "structure": shape.structure,
         "component_scheme": shape.component_scheme,
         "history": _history(current, revision, shape.dataset, started),
+        # The files that hold the release's metadata, which cannot state their own sizes: the catalogue does.
+        "sizes": {
+            p.name: p.stat().st_size for p in (staging / f"{stem}.nt.gz", staging / f"{stem}-metadata.ttl")
+        },
     }
     prospective = {**registry.releases, spec.name: record}
     catalog = catalog_graph(prospective, minter, (settings.publisher_name, settings.publisher_uri))
@@ -306,19 +316,18 @@ def build_release(
     )
 
 
-def _distributions(csvw_files: list[Path], stem: str) -> list[Distribution]:
-    distributions = [
-        Distribution(p.name, "text/csv", f"CSV: {p.name}", CSVW_SPEC)
-        for p in csvw_files
-        if p.suffix == ".csv"
-    ]
-    return distributions + [
-        Distribution(f"{stem}.csv-metadata.json", "application/csvm+json", "CSVW metadata", CSVW_SPEC),
-        Distribution(f"{stem}.nt.gz", "application/n-triples", "RDF Data Cube, N-Triples (gzip)", QB_SPEC),
-        Distribution(
-            f"{stem}-metadata.ttl", "text/turtle", "Dataset metadata and structure, Turtle", QB_SPEC
-        ),
-    ]
+def _distributions(data_files: list[Path], stem: str) -> list[Distribution]:
+    """Every file of the release that is a form of its data, with the sizes of those written before its
+    metadata; the N-Triples and the Turtle hold the metadata, so the catalogue states their sizes."""
+    sized = [(p.name, p.stat().st_size) for p in data_files]
+    unsized = [(f"{stem}.nt.gz", None), (f"{stem}-metadata.ttl", None)]
+    distributions = []
+    for name, size in sized + unsized:
+        kind = kind_of(name)
+        distributions.append(
+            Distribution(name, kind.media_type, kind.title.format(name=name), kind.standard, size)
+        )
+    return distributions
 
 
 def _history(current: dict | None, revision: Revision, dataset: str, started: datetime) -> list[dict]:

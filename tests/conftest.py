@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gzip
 import http.client
+import json
 import subprocess
 import sys
 import urllib.parse
@@ -42,6 +43,15 @@ def settings_file(directory: Path, **values) -> Path:
     path = directory / "localindex.toml"
     path.write_text("\n".join(lines).replace("'", '"') + "\n")
     return path
+
+
+def release_csv(directory: Path, stem: str, status: bool = False, **options) -> pd.DataFrame:
+    """A release's CSV (or its status CSV) with its columns named as its CSVW metadata names them: its
+    header is for people, and a CSVW reader matches columns by position."""
+    tables = json.loads((directory / f"{stem}.csv-metadata.json").read_text())["tables"]
+    table = tables[1] if status else tables[0]
+    names = [c["name"] for c in table["tableSchema"]["columns"] if not c.get("virtual")]
+    return pd.read_csv(directory / table["url"], header=0, names=names, **options)
 
 
 def build_quietly(settings: Settings, names: tuple[str, ...] = (), **options):

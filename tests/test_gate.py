@@ -224,13 +224,14 @@ def test_a_fault_in_the_csv_is_reported_by_the_tabular_layer(valid_release, smal
     lines = csv.read_text().splitlines()
     header = lines[0].split(",")
     row = lines[1].split(",")
-    row[header.index("decile")] = "11"
+    row[header.index("Decile")] = "11"
     lines[1] = ",".join(row)
     csv.write_text("\n".join(lines) + "\n")
     report = validate_release(broken, load_datasets(small_settings.datasets_file), small_settings)
     tabular = [f for f in report.findings if f.layer == "tabular"]
     assert [f.rule for f in tabular] == ["LI-range"]
-    assert tabular[0].focus == [f"{OBS}{row[0]}/2019/{row[2]}/decile"]
+    component = row[header.index("Deprivation index or domain")]
+    assert tabular[0].focus == [f"{OBS}{row[0]}/2019/{component}/decile"]
 
 
 def _published_state(settings) -> dict:

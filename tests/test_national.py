@@ -14,7 +14,7 @@ import pytest
 
 from api import create_app
 from publisher.store import current_snapshot
-from tests.conftest import build_quietly, start_server
+from tests.conftest import build_quietly, release_csv, start_server
 from tests.test_aggregate import _file10, _rank_column
 from tests.test_sparql import get
 
@@ -86,10 +86,12 @@ def test_every_measure_covers_all_32844_lsoas(server, national_settings, edition
     members = f"SELECT (COUNT(?a) AS ?n) FROM {graph} WHERE {{ {area_list} <{SKOS}member> ?a }}"
     assert int(rows(get(server, members, accept="text/csv")[2])[0]["n"]) == LSOAS
 
-    table = pd.read_csv(Path(release["dir"]) / f"imd-lsoa-{edition}.csv", dtype=str, keep_default_na=False)
-    status = Path(release["dir"]) / f"imd-lsoa-{edition}-status.csv"
+    directory, stem = Path(release["dir"]), f"imd-lsoa-{edition}"
+    table = release_csv(directory, stem, dtype=str, keep_default_na=False)
     stated = (
-        pd.read_csv(status, dtype=str) if status.exists() else pd.DataFrame(columns=["area", "component"])
+        release_csv(directory, stem, status=True, dtype=str)
+        if (directory / f"{stem}-status.csv").exists()
+        else pd.DataFrame(columns=["area", "component"])
     )
     for component, part in table.groupby("component"):
         for measure in [c for c in table.columns if c in ("score", "rank", "decile", "population")]:
@@ -167,7 +169,7 @@ def test_the_published_district_dataset_reproduces_file_10(national_settings):
     """The cube itself, not only the function behind it: IMD summaries of imd-lad/2019 against File 10."""
     official = _file10("IMD")
     release = current_snapshot(national_settings).releases["imd-lad/2019"]
-    table = pd.read_csv(Path(release["dir"]) / "imd-lad-2019.csv")
+    table = release_csv(Path(release["dir"]), "imd-lad-2019")
     ours = table[table["component"] == "imd"].set_index("area").reindex(official.index)
     tolerance = {
         "average-score": ("IMD - Average score", 0.001),

@@ -407,10 +407,10 @@ def test_published_district_table_matches_the_api(client, small_settings):
     release = client.get("/api/v1/datasets/imd-lad/2019").get_json()
     csv_url = next(u for u in release["downloads"] if u.endswith("imd-lad-2019.csv"))
     table = pd.read_csv(io.StringIO(client.get(csv_url.replace(BASE, "/")).get_data(as_text=True)))
-    imd = table[table["component"] == "imd"].set_index("area")
+    imd = table[table["Deprivation index or domain"] == "imd"].set_index("Area code")
     for row in answer["rows"]:
-        assert row["value"] == pytest.approx(imd.loc[row["area"], "average-score"])
-        assert row["rank"] == imd.loc[row["area"], "rank-of-average-score"]
+        assert row["value"] == pytest.approx(imd.loc[row["area"], "Average score"])
+        assert row["rank"] == imd.loc[row["area"], "Rank of average score"]
 
 
 def test_observations_within_a_borough_on_todays_wards(client):

@@ -23,6 +23,7 @@ from publisher.store import current_snapshot
 
 from .conftest import build_quietly, fixture_areas, start_server
 from .processes import free_port
+from .test_downloads import parsed_feed
 
 CORRECTED_LSOA = "E01000027"  # Barking and Dagenham 001A
 
@@ -190,3 +191,17 @@ def test_sparqlwrapper_select_ask_construct_in_every_format(corrected):
         graphs[return_format] = result if isinstance(result, Graph) else Graph().parse(data=result)
         assert len(graphs[return_format]) >= 8, return_format
     assert all(isomorphic(graphs[TURTLE], g) for g in graphs.values())
+
+
+def test_the_feed_announces_the_correction_first_and_says_what_it_replaced(corrected):
+    minter = corrected["minter"]
+    revision_2, edition = minter.revision("imd-lsoa", "2019", 2), minter.edition("imd-lsoa", "2019")
+    for url in (minter.feed(), minter.feed("imd-lsoa")):
+        with urllib.request.urlopen(url) as response:
+            assert response.headers["Content-Type"].startswith("application/atom+xml")
+            feed = parsed_feed(response.read())
+        assert [e.id for e in feed.entries] == [revision_2, edition]
+        newer, older = feed.entries
+        assert newer.title.endswith(", revision 2") and newer.link == revision_2
+        assert "Revision 2 replaces revision 1" in newer.summary
+        assert f"by {revision_2}" in older.summary and older.link == edition

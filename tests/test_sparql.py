@@ -270,7 +270,9 @@ def test_downloads_serve_only_release_files(server):
     files = json.loads(listing)["imd-lsoa/2019"]
     assert any(f.endswith("imd-lsoa-2019.csv-metadata.json") for f in files)
     status, media_type, body = request(f"{server.url}downloads/imd-lsoa/2019/imd-lsoa-2019.csv")
-    assert (status, media_type) == (200, "text/csv") and body.startswith("area,period,component,score")
+    assert (status, media_type) == (200, "text/csv") and body.startswith(
+        "Area code,Area name,Period,Deprivation index or domain,Score"
+    )
     for name in ["..%2F..%2Fregistry.json", "registry.json", "%2Fetc%2Fpasswd"]:
         assert request(f"{server.url}downloads/imd-lsoa/2019/{name}")[0] == 404
 

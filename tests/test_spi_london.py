@@ -25,7 +25,7 @@ from publisher.gate.release_dir import validate_release
 from publisher.inputs.datasets import load_datasets, select
 from publisher.paths import DATA_DIR, SHARED_RAW_DIR, VOCAB_DIR
 
-from .conftest import all_published, build_quietly
+from .conftest import all_published, build_quietly, release_csv
 
 BASE = Settings().base_uri
 LI = Namespace(BASE + "def/ontology/")
@@ -60,9 +60,9 @@ def _published_csv(settings: Settings, name: str) -> pd.DataFrame:
     registry = json.loads((settings.var_dir / "registry.json").read_text())
     directory = Path(registry["releases"][name]["dir"])
     stem = name.replace("/", "-")
-    wide = pd.read_csv(directory / f"{stem}.csv", dtype={"period": str})
+    wide = release_csv(directory, stem, dtype={"period": str})
     long = wide.melt(["area", "period", "component"], MEASURES, var_name="measure", value_name="value")
-    status = pd.read_csv(directory / f"{stem}-status.csv", dtype=str)
+    status = release_csv(directory, stem, status=True, dtype=str).drop(columns="area_name")
     long = long.merge(status, on=["area", "period", "component", "measure"], how="left")
     return long.fillna({"status": ""})
 

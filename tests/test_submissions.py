@@ -20,7 +20,7 @@ from publisher.inputs.submission import audit
 from publisher.inputs.submission.ingest import ingest
 from publisher.inputs.submission.suppression import suppress
 from publisher.paths import SHARED_RAW_DIR
-from tests.conftest import start_server
+from tests.conftest import release_csv, start_server
 from tests.submissions.helpers import copy_sample, edit_rows, read_rows
 
 LBBD, HACKNEY = "lbbd-spi-2018", "hackney-wards-2019"
@@ -145,7 +145,7 @@ def test_spi_component_not_submitted_is_scored_with_the_spi_method(tmp_path):
 
     settings = published(tmp_path, (LBBD, "lbbd"), change=without_health_score)
     release = json.loads((settings.var_dir / "registry.json").read_text())["releases"]["lbbd-spi-lad/2018"]
-    table = pd.read_csv(Path(release["dir"]) / "lbbd-spi-lad-2018.csv", dtype={"area": str})
+    table = release_csv(Path(release["dir"]), "lbbd-spi-lad-2018", dtype={"area": str})
     value = table[(table["area"] == "E09000002") & (table["component"] == "health-and-wellness")]
     members = [
         lbbd_source_value("BARKING AND DAGENHAM", c) for c in ("MLE2018", "FLE2018", "Rcp2018", "Yr62018")
@@ -267,7 +267,7 @@ def test_small_counts_are_suppressed_in_every_output(tmp_path):
     release = json.loads((settings.var_dir / "registry.json").read_text())["releases"][
         "hackney-ward-indicators/2019"
     ]
-    table = pd.read_csv(Path(release["dir"]) / "hackney-ward-indicators-2019.csv", dtype={"area": str})
+    table = release_csv(Path(release["dir"]), "hackney-ward-indicators-2019", dtype={"area": str})
     population = table[table["component"] == "population"].set_index("area")["count"]
     assert np.isnan(population["E05009367"])
     submitted = {
@@ -278,7 +278,7 @@ def test_small_counts_are_suppressed_in_every_output(tmp_path):
     smallest_other = min((v, a) for a, v in submitted.items() if a != "E05009367")[1]
     assert np.isnan(population[smallest_other])  # else Hackney's total would reveal the 6
     assert population.notna().sum() == 19
-    statuses = pd.read_csv(Path(release["dir"]) / "hackney-ward-indicators-2019-status.csv", dtype=str)
+    statuses = release_csv(Path(release["dir"]), "hackney-ward-indicators-2019", status=True, dtype=str)
     withheld = statuses[(statuses["component"] == "population") & (statuses["status"] == "suppressed")]
     assert set(withheld["area"]) == {"E05009367", smallest_other}
     with gzip_open(Path(release["dir"]) / "hackney-ward-indicators-2019.nt.gz") as triples:
@@ -399,7 +399,7 @@ def test_spreadsheet_variations_are_accepted(tmp_path):
     release = json.loads((settings.var_dir / "registry.json").read_text())["releases"][
         "hackney-ward-indicators/2019"
     ]
-    table = pd.read_csv(Path(release["dir"]) / "hackney-ward-indicators-2019.csv", dtype={"area": str})
+    table = release_csv(Path(release["dir"]), "hackney-ward-indicators-2019", dtype={"area": str})
     value = table[(table["area"] == "E05009367") & (table["component"] == "population")]["count"].item()
     assert value == 12345
 

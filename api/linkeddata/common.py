@@ -9,7 +9,7 @@ import re
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from publisher.published import Minter, Release, vocabulary_measures
+from publisher.published import Minter, Release, download_kind, vocabulary_measures
 
 from ..downloads import IMMUTABLE_SECONDS
 from ..representations import REPRESENTATIONS
@@ -139,12 +139,6 @@ def iris_of(triples) -> set[str]:
 
 
 def media_type_of(filename: str) -> str:
-    for suffix, media_type in (
-        (".csv-metadata.json", "application/csvm+json"),
-        (".csv", "text/csv"),
-        (".nt.gz", "application/n-triples (gzip)"),
-        (".ttl", "text/turtle"),
-    ):
-        if filename.endswith(suffix):
-            return media_type
-    return "text/plain"
+    """A release file's media type, for people: '(gzip)' where the file is compressed."""
+    media_type = download_kind(filename).media_type
+    return f"{media_type} (gzip)" if filename.endswith(".gz") else media_type

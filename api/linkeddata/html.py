@@ -3,6 +3,7 @@ described resource."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Response, current_app, render_template
@@ -62,6 +63,7 @@ def dataset_page(iri: str, triples, labeller: Labeller, release: Release, curren
         "description": literal(triples, iri, [PREFIXES["dct"] + "description"]) or "",
         "name": name,
         "series": labeller.term(minter.series(release.series)),
+        "series_name": release.series,
         "edition": release.edition,
         "revision": release.revision,
         "current": current,
@@ -91,7 +93,12 @@ def dataset_page(iri: str, triples, labeller: Labeller, release: Release, curren
             "attributes": component_terms("attribute"),
         },
         "downloads": [
-            {"title": filename, "href": url, "media_type": media_type_of(filename)}
+            {
+                "title": filename,
+                "href": url,
+                "media_type": media_type_of(filename),
+                "size": _size(release.directory / filename),
+            }
             for filename, url in download_urls(minter, release).items()
         ],
         "revisions": [
@@ -117,6 +124,14 @@ def dataset_page(iri: str, triples, labeller: Labeller, release: Release, curren
         cite=cite_release(release, publisher_of(release, app_settings()).name),
         **notice,
     )
+
+
+def _size(path: Path) -> str:
+    """A file's size for people: '16.5 MB'."""
+    size = path.stat().st_size
+    if size < 1000:
+        return f"{size} bytes"
+    return f"{size / 1000:.1f} kB" if size < 1_000_000 else f"{size / 1_000_000:,.1f} MB"
 
 
 def observation_page(iri: str, triples, labeller: Labeller, release: Release, current: bool) -> str:

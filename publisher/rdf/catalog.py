@@ -84,6 +84,11 @@ def catalog_graph(releases: dict, minter: Minter, publisher: tuple[str, str]) ->
         add((edition, li.currentRevision, dataset))
         for record in [*release.get("history", []), release]:
             add((URIRef(record["dataset"]), li.namedGraph, URIRef(record["graph"])))
+            for filename, size in record.get("sizes", {}).items():  # files that hold the release's metadata
+                download = URIRef(
+                    minter.download(record["series"], record["edition"], filename, record["revision"])
+                )
+                add((download, DCAT.byteSize, Literal(size, datatype=XSD.nonNegativeInteger)))
             if record.get("replaced_by"):
                 add((URIRef(record["dataset"]), DCTERMS.isReplacedBy, URIRef(record["replaced_by"])))
             for source in record.get("sources", []):

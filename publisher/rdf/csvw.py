@@ -3,11 +3,19 @@ measure) plus a W3C metadata file whose URI templates generate exactly the publi
 
 No IRI-valued column ever holds an empty cell (processors differ on whether a valueUrl applies to
 a null cell), so observation statuses live in a second table of the group, one row per status.
+
+Headers are for people ("Area code", "Rank of average score"): each column's ``titles``; its
+``name`` is the machine name the templates use. A CSVW processor matches columns by position, so the
+header only has to equal the titles. Beside each area code is the area's name, a column with
+``suppressOutput``: the name is read by people, not turned into triples, so the CSVW still generates
+exactly the release's observation triples (an area's label, where a release states it, is one triple
+of the area list, not one per row).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -18,29 +26,57 @@ from .cube import CubeShape, lexical_values
 from .uris import Minter
 
 DIMENSION_COLUMNS = ["area", "period", "component"]
+AREA_NAME = "area_name"
 CSVW_CONTEXT = "http://www.w3.org/ns/csvw"
 
 
+@dataclass(frozen=True)
+class CsvwTable:
+    """One CSV of the release as written: its rows (lexical cells, columns by machine name) and the
+    metadata's description of it (the other download formats are made from the same two)."""
+
+    path: Path
+    frame: pd.DataFrame
+    schema: dict  # the table's entry in the metadata's "tables"
+
+    @property
+    def physical_columns(self) -> list[dict]:
+        """The columns the file holds, in order (not the virtual ones)."""
+        return [c for c in self.schema["tableSchema"]["columns"] if not c.get("virtual")]
+
+
+@dataclass(frozen=True)
+class CsvwFiles:
+    tables: list[CsvwTable]  # the observations, then (if any) the statuses
+    metadata: Path
+
+    @property
+    def paths(self) -> list[Path]:
+        return [*(t.path for t in self.tables), self.metadata]
+
+
 def write_csvw(
-    table: pd.DataFrame, spec: DatasetSpec, shape: CubeShape, minter: Minter, directory: Path, stem: str
-) -> list[Path]:
-    """Write the CSV file(s) and their metadata; return the paths written."""
+    table: pd.DataFrame,
+    names: pd.Series,
+    spec: DatasetSpec,
+    shape: CubeShape,
+    minter: Minter,
+    directory: Path,
+    stem: str,
+) -> CsvwFiles:
+    """Write the CSV file(s) and their metadata; ``names`` is each area's name, indexed by code."""
     lexical = table.assign(value=lexical_values(table, shape))
     units = lexical.groupby("measure", observed=True)["unit"].nunique()
     varying_units = [m for m in spec.measures if units.get(m, 0) > 1]
 
-    wide = _wide(lexical, spec.measures, varying_units)
     main_csv = directory / f"{stem}.csv"
-    wide.to_csv(main_csv, index=False)
-    written = [main_csv]
-    tables = [_main_table(main_csv.name, spec, shape, minter, lexical, varying_units)]
-
+    main = _main_table(main_csv.name, spec, shape, minter, lexical, varying_units)
+    tables = [_written(main_csv, _named(_wide(lexical, spec.measures, varying_units), names), main)]
     statuses = lexical.loc[lexical["status"] != "", ["area", "period", "component", "measure", "status"]]
     if len(statuses):
         status_csv = directory / f"{stem}-status.csv"
-        statuses.astype(str).to_csv(status_csv, index=False)
-        written.append(status_csv)
-        tables.append(_status_table(status_csv.name, main_csv.name, shape, minter))
+        schema = _status_table(status_csv.name, main_csv.name, spec, shape, minter)
+        tables.append(_written(status_csv, _named(statuses.astype(str), names), schema))
 
     metadata = {
         "@context": [CSVW_CONTEXT, {"@language": "en"}],
@@ -49,11 +85,25 @@ def write_csvw(
         "dc:description": " ".join(spec.description.split()),
         "dc:license": {"@id": spec.licence_uri},
         "dc:source": {"@id": shape.dataset},
-        "tables": tables,
+        "tables": [t.schema for t in tables],
     }
     metadata_path = directory / f"{stem}.csv-metadata.json"
     metadata_path.write_text(json.dumps(metadata, indent=2) + "\n")
-    return [*written, metadata_path]
+    return CsvwFiles(tables, metadata_path)
+
+
+def _named(frame: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
+    """``frame`` with each area's name beside its code (one vectorised lookup, not one per row)."""
+    return frame.assign(**{AREA_NAME: frame["area"].map(names).fillna("")})
+
+
+def _written(path: Path, frame: pd.DataFrame, schema: dict) -> CsvwTable:
+    """Write ``frame`` with the titles of the schema's columns as its header, in the schema's order."""
+    written = CsvwTable(path, frame, schema)
+    columns = written.physical_columns
+    frame = frame[[c["name"] for c in columns]]
+    frame.to_csv(path, index=False, header=[c["titles"] for c in columns])
+    return CsvwTable(path, frame, schema)
 
 
 def measure_columns(measures: list[str], varying_units: list[str]) -> list[str]:
@@ -80,52 +130,79 @@ def _observation_template(shape: CubeShape, measure: str) -> str:
     return f"{shape.obs_prefix}{{area}}/{{period}}/{{component}}/{measure}"
 
 
-def _key_columns(spec: DatasetSpec) -> list[dict]:
+def _key_columns(spec: DatasetSpec, shape: CubeShape, minter: Minter) -> list[dict]:
+    """The area code, its name, the period and the component: the columns that say what a row is about."""
+    key = {"required": True, "suppressOutput": True}
     return [
         {
             "name": "area",
-            "titles": "area",
-            "required": True,
-            "suppressOutput": True,
+            "titles": "Area code",
+            **key,
             "datatype": {"base": "string", "format": spec.area_code_pattern},
-            "dc:description": "GSS code of the area",
+            "dc:description": f"GSS code of the area ({spec.geography_vintage}); its URI is {uris.GEOGRAPHY}"
+            "{code}",
+        },
+        {
+            "name": AREA_NAME,
+            "titles": "Area name",
+            "suppressOutput": True,
+            "datatype": "string",
+            "dc:description": f"Name of the area in the ONS lookups of {spec.geography_vintage}, for "
+            "reading; not part of the observations",
         },
         {
             "name": "period",
-            "titles": "period",
-            "required": True,
-            "suppressOutput": True,
+            "titles": "Period",
+            **key,
             "datatype": "string",
-            "dc:description": "reference period",
+            "dc:description": "Reference period (calendar year)",
         },
         {
             "name": "component",
-            "titles": "component",
-            "required": True,
-            "suppressOutput": True,
+            "titles": _title(shape.component_label),
+            **key,
             "datatype": "string",
-            "dc:description": "index or domain notation",
+            "dc:description": f"{_title(shape.component_label)}: a notation of the concept scheme "
+            f"{minter.concept_scheme(shape.component_scheme)}",
         },
     ]
+
+
+def _title(label: str) -> str:
+    """A vocabulary label as a header: 'rank of extent' → 'Rank of extent'."""
+    return label[:1].upper() + label[1:]
 
 
 def _main_table(url, spec, shape: CubeShape, minter: Minter, lexical, varying_units) -> dict:
     periods = set(lexical["period"].astype(str))
     if any(len(p) != 4 for p in periods):
         raise ValueError(f"{spec.name}: CSVW output supports calendar-year periods only, got {periods}")
-    columns = _key_columns(spec)
+    columns = _key_columns(spec, shape, minter)
     virtual = []
     for measure, iri in shape.measures.items():
         about = _observation_template(shape, measure)
         datatype = shape.datatypes[measure].rsplit("#", 1)[-1]
+        label = shape.measure_labels[measure]
+        meaning = shape.measure_comments[measure] or _title(label)
+        if measure not in varying_units:
+            unit = lexical.loc[lexical["measure"] == measure, "unit"].iloc[0]
+            meaning += f" Unit: {unit}."
         columns.append(
-            {"name": measure, "titles": measure, "datatype": datatype, "aboutUrl": about, "propertyUrl": iri}
+            {
+                "name": measure,
+                "titles": _title(label),
+                "datatype": datatype,
+                "aboutUrl": about,
+                "propertyUrl": iri,
+                "dc:description": meaning,
+            }
         )
         if measure in varying_units:
             columns.append(
                 {
                     "name": f"{measure}_unit",
-                    "titles": f"{measure}_unit",
+                    "titles": f"Unit of {label}",
+                    "dc:description": f"Unit of {label}: a notation of {minter.concept('unit', '')}",
                     "required": True,
                     "aboutUrl": about,
                     "propertyUrl": uris.UNIT_MEASURE,
@@ -133,7 +210,6 @@ def _main_table(url, spec, shape: CubeShape, minter: Minter, lexical, varying_un
                 }
             )
         else:
-            unit = lexical.loc[lexical["measure"] == measure, "unit"].iloc[0]
             virtual.append((about, uris.UNIT_MEASURE, minter.concept("unit", unit)))
         virtual += [
             (about, uris.RDF_TYPE, uris.QB + "Observation"),
@@ -154,14 +230,25 @@ def _main_table(url, spec, shape: CubeShape, minter: Minter, lexical, varying_un
     }
 
 
-def _status_table(url: str, main_url: str, shape: CubeShape, minter: Minter) -> dict:
+def _status_table(url: str, main_url: str, spec: DatasetSpec, shape: CubeShape, minter: Minter) -> dict:
     about = f"{shape.obs_prefix}{{area}}/{{period}}/{{component}}/{{measure}}"
-    plain = {"required": True, "suppressOutput": True, "datatype": "string"}
-    columns = [{"name": n, "titles": n, **plain} for n in ("area", "period", "component", "measure")]
+    columns = _key_columns(spec, shape, minter)
+    columns.append(
+        {
+            "name": "measure",
+            "titles": "Measure",
+            "required": True,
+            "suppressOutput": True,
+            "datatype": "string",
+            "dc:description": "The measure (a column of the observations table) whose value has this status",
+        }
+    )
     columns.append(
         {
             "name": "status",
-            "titles": "status",
+            "titles": "Observation status",
+            "dc:description": "Why the value is not a normal one: a notation of "
+            + minter.concept("obs-status", ""),
             "required": True,
             "aboutUrl": about,
             "propertyUrl": uris.OBS_STATUS,
@@ -185,17 +272,14 @@ def _status_table(url: str, main_url: str, shape: CubeShape, minter: Minter) -> 
 
 
 def read_csvw_table(metadata_path: Path) -> pd.DataFrame:
-    """Read a release's CSVW back into the tidy table (the inverse of write_csvw)."""
+    """Read a release's CSVW back into the tidy table (the inverse of write_csvw), columns by position
+    as a CSVW processor reads them (headers are for people)."""
     metadata = json.loads(metadata_path.read_text())
     main, *rest = metadata["tables"]
-    wide = pd.read_csv(metadata_path.parent / main["url"], dtype=str, keep_default_na=False)
-    names = [c["name"] for c in main["tableSchema"]["columns"] if not c.get("virtual")]
-    measures = [n for n in names if n not in DIMENSION_COLUMNS and not n.endswith("_unit")]
-    units = {
-        c["name"][: -len("_unit")]: None
-        for c in main["tableSchema"]["columns"]
-        if c["name"].endswith("_unit")
-    }
+    wide = _read_by_position(metadata_path.parent, main)
+    physical = [c for c in main["tableSchema"]["columns"] if not c.get("virtual")]
+    measures = [c["name"] for c in physical if not c.get("suppressOutput") and "valueUrl" not in c]
+    units = {c["name"][: -len("_unit")] for c in physical if c["name"].endswith("_unit")}
     constant_units = {}
     for column in main["tableSchema"]["columns"]:
         if column.get("virtual") and column["propertyUrl"] == uris.UNIT_MEASURE:
@@ -209,8 +293,13 @@ def read_csvw_table(metadata_path: Path) -> pd.DataFrame:
     table["value"] = pd.to_numeric(table["value"].replace("", None), errors="coerce")
     table["status"] = ""
     if rest:
-        statuses = pd.read_csv(metadata_path.parent / rest[0]["url"], dtype=str, keep_default_na=False)
+        statuses = _read_by_position(metadata_path.parent, rest[0])
         keyed = statuses.set_index([*DIMENSION_COLUMNS, "measure"])["status"]
         index = pd.MultiIndex.from_frame(table[[*DIMENSION_COLUMNS, "measure"]])
         table["status"] = keyed.reindex(index).fillna("").to_numpy()
     return table
+
+
+def _read_by_position(directory: Path, table: dict) -> pd.DataFrame:
+    names = [c["name"] for c in table["tableSchema"]["columns"] if not c.get("virtual")]
+    return pd.read_csv(directory / table["url"], dtype=str, keep_default_na=False, header=0, names=names)

@@ -45,6 +45,10 @@ class CubeShape:
     rank_measures: frozenset[str]  # notations of the measures that are ranks (li:rankOf), 1..universe
     bounds: dict[str, tuple[float | None, float | None]]  # notation → (li:minimumValue, li:maximumValue)
     concepts: tuple[Concept, ...]  # of the component scheme, in display order
+    # What the vocabulary calls the measures and the component dimension, for people (download headers)
+    measure_labels: dict[str, str]  # notation → rdfs:label
+    measure_comments: dict[str, str]  # notation → rdfs:comment ('' where there is none)
+    component_label: str
 
     @classmethod
     def of(
@@ -72,6 +76,11 @@ class CubeShape:
                 raise LookupError(f"measure {iri} has no rdfs:range in vocab/")
             datatypes[notation] = str(found)
         scheme = str(code_list).rsplit("/", 1)[-1]
+
+        def text(subject: str, predicate: URIRef, default: str) -> str:
+            found = graph.value(URIRef(subject), predicate)
+            return default if found is None else str(found)
+
         return cls(
             dataset=minter.dataset(spec.series, spec.edition, revision),
             structure=minter.structure(spec.series, spec.edition, revision),
@@ -89,6 +98,9 @@ class CubeShape:
                 if m in described and (described[m].minimum, described[m].maximum) != (None, None)
             },
             concepts=tuple(scheme_concepts(minter.defs, scheme, vocabulary)),
+            measure_labels={m: text(iri, RDFS.label, m) for m, iri in measures.items()},
+            measure_comments={m: text(iri, RDFS.comment, "") for m, iri in measures.items()},
+            component_label=text(minter.dimension(component_dimension), RDFS.label, component_dimension),
         )
 
     def component_spec(self, name: str) -> str:

@@ -88,6 +88,7 @@ class Distribution:
     media_type: str
     title: str
     conforms_to: str
+    byte_size: int | None  # None: stated by the catalogue (a file that holds this metadata)
 
 
 def dataset_metadata(
@@ -195,6 +196,8 @@ def dataset_metadata(
         add((node, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{item.media_type}")))
         add((node, DCTERMS.conformsTo, URIRef(item.conforms_to)))
         add((node, DCTERMS.license, URIRef(spec.licence_uri)))
+        if item.byte_size is not None:
+            add((node, DCAT.byteSize, Literal(item.byte_size, datatype=XSD.nonNegativeInteger)))
 
     _structure(graph, spec, shape, minter)
     return graph

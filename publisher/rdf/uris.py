@@ -120,6 +120,9 @@ class Minter:
     def concept(self, scheme: str, notation: str) -> str:
         return f"{self.defs}def/concept/{scheme}/{notation}"
 
+    def concept_scheme(self, scheme: str) -> str:
+        return f"{self.defs}def/concept-scheme/{scheme}"
+
     def method(self, name: str) -> str:
         return f"{self.defs}def/method/{name}"
 
@@ -141,6 +144,10 @@ class Minter:
     @property
     def rest_api(self) -> str:
         return f"{self.base}api/v1"
+
+    def feed(self, series: str | None = None) -> str:
+        """The Atom feed of every release and revision, or of one series'."""
+        return f"{self.base}feed/{series}.atom" if series else f"{self.base}feed.atom"
 
     @property
     def void(self) -> str:
