@@ -9,6 +9,7 @@ from contextlib import ExitStack
 
 from .compute.spi import MethodError
 from .config import Settings
+from .downloads import WorkbookWriter
 from .errors import InputError
 from .inputs.datasets import DatasetSpec
 from .progress import task
@@ -33,6 +34,7 @@ def build_all(
         store = stack.enter_context(open_writable(settings))
         loader = ThreadPoolExecutor(max_workers=1)  # the store loads one release while the next is built
         loading: list[Future] = []
+        workbooks = stack.enter_context(WorkbookWriter())
         registry = Registry(settings)
         minter = Minter.of(settings)
         if ensure_vocabulary(store, registry, minter):
@@ -51,6 +53,7 @@ def build_all(
                         full_shacl=full_shacl,
                         only_areas=only_areas,
                         progress=progress,
+                        workbooks=workbooks,
                     )
                 except (InputError, MethodError) as error:
                     progress(f"  {spec.name}: bad input, nothing was published:\n{error}")

@@ -9,6 +9,8 @@ workbook's notes sheet quotes it.
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,13 +75,23 @@ def typed(table: CsvwTable) -> pl.DataFrame:
     return frame.select(columns)
 
 
-def write_parquet(tables: list[CsvwTable]) -> list[Path]:
+@dataclass(frozen=True)
+class TypedTable:
+    """A CSV written again as Parquet: its cells typed, under the CSV's headers."""
+
+    parquet: Path
+    columns: list[dict]  # the CSVW metadata's description of the CSV's columns, in order
+    cells: int
+
+
+def write_parquet(tables: list[CsvwTable]) -> list[TypedTable]:
     """Each CSV again as Parquet, beside it (``x.csv`` → ``x.parquet``)."""
     written = []
     for table in tables:
         path = table.path.with_suffix(".parquet")
-        typed(table).write_parquet(path, compression="zstd")
-        written.append(path)
+        frame = typed(table)
+        frame.write_parquet(path, compression="zstd")
+        written.append(TypedTable(path, table.physical_columns, frame.height * frame.width))
     return written
 
 
@@ -123,7 +135,7 @@ class Notes:
 
 
 def write_workbook(
-    path: Path, tables: list[CsvwTable], notes: Notes, rows_per_sheet: int = EXCEL_MAX_ROWS - 1
+    path: Path, tables: list[TypedTable], notes: Notes, rows_per_sheet: int = EXCEL_MAX_ROWS - 1
 ) -> Path:
     """An Excel workbook: the notes, then the observations (split over as many sheets of
     ``rows_per_sheet`` rows as they need, each with the header), then the statuses; cells typed as
@@ -135,7 +147,7 @@ def write_workbook(
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, 1, 100)
     sheet.set_column(2, 2, 100)
-    frames = [typed(t) for t in tables]
+    frames = [pl.read_parquet(t.parquet) for t in tables]
     sheets = [
         _sheet_names(-(-f.height // rows_per_sheet), "data" if i == 0 else "status")
         for i, f in enumerate(frames)
@@ -150,7 +162,7 @@ def write_workbook(
         sheet.write_row(
             row, 0, [f"Columns of {', '.join(names)}", "Meaning", "Name in the CSVW metadata"], bold
         )
-        for column in table.physical_columns:
+        for column in table.columns:
             row += 1
             sheet.write_row(
                 row, 0, [column["titles"], column.get("dc:description", ""), column["name"]], wrapped
@@ -193,3 +205,30 @@ def _data_sheet(sheet, frame: pl.DataFrame) -> None:
         for column, (write, cell) in enumerate(zip(writers, cells, strict=True)):
             if cell is not None:
                 write(row, column, cell)
+
+
+class WorkbookWriter:
+    """Writes workbooks beside the build. xlsxwriter takes about 5 µs a cell and holds the GIL, so a
+    large table's workbook is written in a child process, on the other core, while the build writes
+    its RDF; a small one in a thread, where starting a process would cost more than it saves."""
+
+    LARGE = 250_000  # cells
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1)
+        self._process: Executor | None = None
+
+    def submit(self, path: Path, tables: list[TypedTable], notes: Notes) -> Future:
+        if sum(t.cells for t in tables) < self.LARGE:
+            return self._thread.submit(write_workbook, path, tables, notes)
+        if self._process is None:  # started once, at the build's first large table
+            self._process = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        return self._process.submit(write_workbook, path, tables, notes)
+
+    def __enter__(self) -> WorkbookWriter:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._thread.shutdown()
+        if self._process is not None:
+            self._process.shutdown()

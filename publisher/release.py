@@ -22,7 +22,7 @@ from rdflib import Graph, URIRef
 from . import __version__
 from .compute.indices import builder
 from .config import Settings
-from .downloads import Notes, kind_of, write_parquet, write_workbook
+from .downloads import Notes, WorkbookWriter, kind_of, write_parquet
 from .gate import SH, TABLE_RULES, Report, check_release_rdf, check_shacl, check_table, sample_points
 from .inputs.bundle import sha256_of
 from .inputs.datasets import DatasetSpec
@@ -136,7 +136,21 @@ def build_release(
     only_areas: set[str] | None = None,
     full_shacl: bool = False,
     progress: Callable[[str], None] = print,
+    workbooks: WorkbookWriter | None = None,
 ) -> Outcome:
+    """Build, check and stage one release (``workbooks``: the build's writer, shared by its releases)."""
+    if workbooks is None:
+        with WorkbookWriter() as workbooks:
+            return build_release(
+                spec,
+                settings,
+                registry,
+                force=force,
+                only_areas=only_areas,
+                full_shacl=full_shacl,
+                progress=progress,
+                workbooks=workbooks,
+            )
     minter = Minter.of(settings)
     publisher = publisher_of(spec, settings)
     clock = StepClock(progress, spec.name)
@@ -169,7 +183,7 @@ def build_release(
     stem = f"{spec.series}-{spec.edition}"
     names = built.areas.set_index("code")["name"]
     csvw_files = write_csvw(table, names, spec, shape, minter, staging, stem)
-    parquet_files = write_parquet(csvw_files.tables)
+    typed_tables = write_parquet(csvw_files.tables)
     clock.step("CSVW and Parquet written")
     sources = SourceFile.load_all(spec, checksums)
     source_release = registry.releases.get(spec.source.name) if spec.source is not None else None
@@ -180,7 +194,7 @@ def build_release(
         )
     notes = Notes(spec, shape, publisher.name, sources, minter.method(built.method), revision, derived_from)
     workbook_path = staging / f"{stem}.xlsx"
-    data_files = [*csvw_files.paths, *parquet_files, workbook_path]
+    data_files = [*csvw_files.paths, *(t.parquet for t in typed_tables), workbook_path]
 
     def describe() -> Graph:
         """The release's metadata, made once its RDF is written (so the build's end time is known)."""
@@ -218,14 +232,13 @@ def build_release(
         return described["metadata"].serialize(format="nt", encoding="utf-8")
 
     ntriples = staging / f"{stem}.nt"
-    with ThreadPoolExecutor(max_workers=1) as writing:
-        workbook = writing.submit(write_workbook, workbook_path, csvw_files.tables, notes)
-        triples = write_release_ntriples(
-            ntriples,
-            area_triples(built.areas, shape.area_list, spec.publishes_area_facts),
-            observation_ntriples(table, shape, minter),
-            metadata_ntriples,
-        )
+    workbook = workbooks.submit(workbook_path, typed_tables, notes)
+    triples = write_release_ntriples(
+        ntriples,
+        area_triples(built.areas, shape.area_list, spec.publishes_area_facts),
+        observation_ntriples(table, shape, minter),
+        metadata_ntriples,
+    )
     clock.step(f"RDF and Excel workbook written: {triples:,} triples")
 
     graph = minter.graph(spec.series, spec.edition, key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import gzip
 import http.client
@@ -64,13 +65,27 @@ def all_published(outcomes) -> bool:
     return bool(outcomes) and all(o.status == "published" for o in outcomes)
 
 
+def shared_directory(tmp_path_factory, name: str) -> Path:
+    """A directory every test process of this run shares (pytest-xdist gives each its own basetemp
+    under one parent), for a build they can all read."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if base.name.startswith("popen-gw") else base) / name
+
+
 @pytest.fixture(scope="session")
 def small_settings(tmp_path_factory) -> Settings:
     """Every bundled dataset for the fixture districts (pyshacl on every observation is tested by
-    tests/test_gate.py on the LSOA edition)."""
-    settings = Settings(var_dir=tmp_path_factory.mktemp("small") / "var")
-    outcomes = build_quietly(settings, only_areas=fixture_areas())
-    assert all_published(outcomes), [o.error or o.report for o in outcomes]
+    tests/test_gate.py on the LSOA edition). Built once per run: the first test process to need it
+    builds it under a lock, the other waits and reads the same published snapshot."""
+    directory = shared_directory(tmp_path_factory, "small")
+    directory.mkdir(exist_ok=True)
+    settings = Settings(var_dir=directory / "var")
+    with open(directory / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (directory / "built").exists():
+            outcomes = build_quietly(settings, only_areas=fixture_areas())
+            assert all_published(outcomes), [o.error or o.report for o in outcomes]
+            (directory / "built").touch()
     return settings
 
 

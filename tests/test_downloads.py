@@ -15,7 +15,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from api import create_app
-from publisher.downloads import Notes, write_workbook
+from publisher.config import Settings
+from publisher.downloads import Notes, WorkbookWriter, write_parquet, write_workbook
 from publisher.inputs.datasets import all_datasets, select
 from publisher.inputs.gazetteer import gazetteer
 from publisher.rdf.csvw import CsvwTable
@@ -132,15 +133,12 @@ def test_the_notes_sheet_says_where_the_data_come_from_and_what_each_column_mean
     assert said["imd"] == "Index of Multiple Deprivation"
 
 
-def test_a_table_longer_than_a_sheet_continues_on_the_next(snapshot, small_settings, tmp_path):
-    """Excel holds 1,048,576 rows a sheet; no bundled release has more, so the split is shown with a
-    smaller sheet on the real LSOA table."""
-    directory, stem, tables = _files(snapshot, "imd-lsoa/2019")
-    frames = [release_csv(directory, stem, status=s, dtype=str, keep_default_na=False) for s in (False, True)]
-    written = [CsvwTable(directory / t["url"], f, t) for t, f in zip(tables, frames, strict=True)]
-    minter = Minter.of(small_settings)
-    [spec] = select(all_datasets(small_settings), ["imd-lsoa/2019"])
-    notes = Notes(
+def _notes(name: str) -> Notes:
+    """Notes of a bundled dataset, for a workbook written by a test."""
+    settings = Settings()
+    minter = Minter.of(settings)
+    [spec] = select(all_datasets(settings), [name])
+    return Notes(
         spec,
         CubeShape.of(spec, minter, "imd-domain"),
         "localindex",
@@ -148,6 +146,17 @@ def test_a_table_longer_than_a_sheet_continues_on_the_next(snapshot, small_setti
         minter.method("x"),
         Revision(1, "2019-09-26", ""),
     )
+
+
+def test_a_table_longer_than_a_sheet_continues_on_the_next(snapshot, tmp_path):
+    """Excel holds 1,048,576 rows a sheet; no bundled release has more, so the split is shown with a
+    smaller sheet on the real LSOA table."""
+    directory, stem, tables = _files(snapshot, "imd-lsoa/2019")
+    frames = [release_csv(directory, stem, status=s, dtype=str, keep_default_na=False) for s in (False, True)]
+    written = write_parquet(
+        [CsvwTable(tmp_path / t["url"], f, t) for t, f in zip(tables, frames, strict=True)]
+    )
+    notes = _notes("imd-lsoa/2019")
     path = write_workbook(tmp_path / "split.xlsx", written, notes, rows_per_sheet=500)
     sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
     data = [s for s in sheets if s.startswith("data")]
@@ -162,6 +171,28 @@ def test_a_table_longer_than_a_sheet_continues_on_the_next(snapshot, small_setti
         zip(*pd.read_excel(path, sheet_name="notes", header=None).fillna("")[[0, 1]].T.values, strict=True)
     )
     assert "data, data (2)" in said["Sheets"] and "500 rows a sheet" in said["Sheets"]
+
+
+def test_a_large_table_is_written_in_a_child_process_to_the_same_workbook(snapshot, tmp_path, monkeypatch):
+    """A national table's workbook is written by a child process beside the build (xlsxwriter holds the
+    GIL); what it writes is the workbook a thread writes."""
+    directory, stem, tables = _files(snapshot, "imd-lad/2019")
+    frame = release_csv(directory, stem, dtype=str, keep_default_na=False)
+    written = write_parquet([CsvwTable(tmp_path / tables[0]["url"], frame, tables[0])])
+    notes = _notes("imd-lad/2019")
+    in_thread = write_workbook(tmp_path / "thread.xlsx", written, notes)
+    monkeypatch.setattr(WorkbookWriter, "LARGE", 1)
+    with WorkbookWriter() as workbooks:
+        in_child = workbooks.submit(tmp_path / "child.xlsx", written, notes).result()
+        assert workbooks._process is not None
+    for (name, one), (other_name, other) in zip(
+        pd.read_excel(in_thread, sheet_name=None).items(),
+        pd.read_excel(in_child, sheet_name=None).items(),
+        strict=True,
+    ):
+        assert name == other_name
+        pd.testing.assert_frame_equal(one, other)
+    assert len(pd.read_excel(in_child, sheet_name="data")) == len(frame)
 
 
 @pytest.mark.parametrize("name", RELEASES)
