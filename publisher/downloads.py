@@ -9,21 +9,21 @@ workbook's notes sheet quotes it.
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+import subprocess
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-import xlsxwriter
 
 from .inputs.datasets import DatasetSpec
 from .rdf.csvw import CsvwTable
 from .rdf.cube import CubeShape
 from .rdf.metadata import Revision, SourceFile
 from .rdf.uris import OGL_V3
+from .workbook import Contents, write_workbook
 
-EXCEL_MAX_ROWS = 1_048_576  # rows of one worksheet, its header included (Excel's limit)
 DATATYPES = {"integer": pl.Int64, "decimal": pl.Float64}  # any other CSVW datatype is text
 LICENCES = {OGL_V3: "Open Government Licence v3.0"}
 CSVW_SPEC = "http://www.w3.org/TR/tabular-metadata/"
@@ -133,102 +133,47 @@ class Notes:
         rows += [("Source", f"{s.title}, {s.publisher}: {s.url or s.path}") for s in self.sources]
         return rows
 
-
-def write_workbook(
-    path: Path, tables: list[TypedTable], notes: Notes, rows_per_sheet: int = EXCEL_MAX_ROWS - 1
-) -> Path:
-    """An Excel workbook: the notes, then the observations (split over as many sheets of
-    ``rows_per_sheet`` rows as they need, each with the header), then the statuses; cells typed as
-    in Parquet."""
-    workbook = xlsxwriter.Workbook(path, {"constant_memory": True})  # rows go to disk as written
-    bold = workbook.add_format({"bold": True})
-    wrapped = workbook.add_format({"text_wrap": True, "valign": "top"})
-    sheet = workbook.add_worksheet("notes")
-    sheet.set_column(0, 0, 28)
-    sheet.set_column(1, 1, 100)
-    sheet.set_column(2, 2, 100)
-    frames = [pl.read_parquet(t.parquet) for t in tables]
-    sheets = [
-        _sheet_names(-(-f.height // rows_per_sheet), "data" if i == 0 else "status")
-        for i, f in enumerate(frames)
-    ]
-    rows = notes.rows()
-    rows.append(("Sheets", _sheets_note(sheets, rows_per_sheet)))
-    for row, (label, text) in enumerate(rows):
-        sheet.write_string(row, 0, label, bold)
-        sheet.write_string(row, 1, text, wrapped)
-    row = len(rows) + 1
-    for table, names in zip(tables, sheets, strict=True):
-        sheet.write_row(
-            row, 0, [f"Columns of {', '.join(names)}", "Meaning", "Name in the CSVW metadata"], bold
+    def contents(self, tables: list[TypedTable]) -> Contents:
+        """What the workbook holds: these notes, the tables' Parquet files and their columns."""
+        return Contents(
+            self.rows(),
+            [(str(t.parquet), t.columns) for t in tables],
+            self.shape.component_label,
+            [(c.notation, c.label) for c in self.shape.concepts],
         )
-        for column in table.columns:
-            row += 1
-            sheet.write_row(
-                row, 0, [column["titles"], column.get("dc:description", ""), column["name"]], wrapped
-            )
-        row += 2
-    sheet.write_row(row, 0, [notes.shape.component_label, "Label"], bold)
-    for concept in notes.shape.concepts:
-        row += 1
-        sheet.write_row(row, 0, [concept.notation, concept.label])
-    for frame, names in zip(frames, sheets, strict=True):
-        for number, name in enumerate(names):
-            _data_sheet(workbook.add_worksheet(name), frame.slice(number * rows_per_sheet, rows_per_sheet))
-    workbook.close()
-    return path
-
-
-def _sheet_names(count: int, name: str) -> list[str]:
-    """'data', then 'data (2)', 'data (3)', ...: ``count`` sheets, at least one."""
-    return [name if n == 1 else f"{name} ({n})" for n in range(1, max(count, 1) + 1)]
-
-
-def _sheets_note(sheets: list[list[str]], rows_per_sheet: int) -> str:
-    observations, *statuses = sheets
-    note = f"The observations are on {', '.join(observations)}"
-    if len(observations) > 1:
-        note += (
-            f" in that order, {rows_per_sheet:,} rows a sheet (an Excel sheet holds at most "
-            f"{EXCEL_MAX_ROWS:,} rows), each with the header"
-        )
-    if statuses:
-        note += "; status lists the values that are missing, suppressed, imputed or provisional"
-    return note + ". The CSV and Parquet files hold the same rows and columns."
-
-
-def _data_sheet(sheet, frame: pl.DataFrame) -> None:
-    sheet.freeze_panes(1, 0)
-    sheet.write_row(0, 0, frame.columns)
-    writers = [sheet.write_number if t.is_numeric() else sheet.write_string for t in frame.dtypes]
-    for row, cells in enumerate(frame.iter_rows(), start=1):
-        for column, (write, cell) in enumerate(zip(writers, cells, strict=True)):
-            if cell is not None:
-                write(row, column, cell)
 
 
 class WorkbookWriter:
     """Writes workbooks beside the build. xlsxwriter takes about 5 µs a cell and holds the GIL, so a
-    large table's workbook is written in a child process, on the other core, while the build writes
-    its RDF; a small one in a thread, where starting a process would cost more than it saves."""
+    large table's workbook is written by a process of its own (publisher/workbook.py), on the other
+    core, while the build writes its RDF; a small one in this process, where starting a process would
+    cost more than it saves. Either way a thread waits for it, so the build goes on."""
 
     LARGE = 250_000  # cells
 
     def __init__(self) -> None:
         self._thread = ThreadPoolExecutor(max_workers=1)
-        self._process: Executor | None = None
 
     def submit(self, path: Path, tables: list[TypedTable], notes: Notes) -> Future:
+        contents = notes.contents(tables)
         if sum(t.cells for t in tables) < self.LARGE:
-            return self._thread.submit(write_workbook, path, tables, notes)
-        if self._process is None:  # started once, at the build's first large table
-            self._process = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        return self._process.submit(write_workbook, path, tables, notes)
+            return self._thread.submit(write_workbook, path, contents)
+        return self._thread.submit(_write_in_a_process, path, contents)
 
     def __enter__(self) -> WorkbookWriter:
         return self
 
     def __exit__(self, *_) -> None:
         self._thread.shutdown()
-        if self._process is not None:
-            self._process.shutdown()
+
+
+def _write_in_a_process(path: Path, contents: Contents) -> Path:
+    done = subprocess.run(
+        [sys.executable, "-m", "publisher.workbook", str(path)],
+        input=contents.to_json(),
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"writing {path.name} failed: {done.stderr.strip()[-2000:]}")
+    return path
