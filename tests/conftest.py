@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import gzip
@@ -9,6 +10,7 @@ import http.client
 import json
 import subprocess
 import sys
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -80,8 +82,7 @@ def small_settings(tmp_path_factory) -> Settings:
     directory = shared_directory(tmp_path_factory, "small")
     directory.mkdir(exist_ok=True)
     settings = Settings(var_dir=directory / "var")
-    with open(directory / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _locked(directory):
         if not (directory / "built").exists():
             outcomes = build_quietly(settings, only_areas=fixture_areas())
             assert all_published(outcomes), [o.error or o.report for o in outcomes]
@@ -99,12 +100,41 @@ def virtuoso(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def small_external_settings(virtuoso, tmp_path_factory) -> Settings:
-    """The small build again, published into the external store (Virtuoso) instead of var/store."""
-    settings = Settings(var_dir=tmp_path_factory.mktemp("small-external") / "var", **virtuoso.settings())
-    outcomes = build_quietly(settings, only_areas=fixture_areas())
-    assert all_published(outcomes), [o.error or o.report for o in outcomes]
-    return settings
+def small_external_settings(tmp_path_factory) -> Settings:
+    """The small build again, published into an external store (a Virtuoso) instead of var/store.
+    Built once per run, like small_settings: the test processes share one Virtuoso on one database.
+    The one that started it stops it once no other process uses it; a process that needs it later
+    starts it again on the same database (Virtuoso checkpoints when it stops)."""
+    require_virtuoso()
+    directory = shared_directory(tmp_path_factory, "small-external")
+    directory.mkdir(exist_ok=True)
+    users = directory / "users"
+    with _locked(directory):
+        if not (directory / "ports.json").exists():
+            (directory / "ports.json").write_text(json.dumps([free_port(), free_port()]))
+        server = Virtuoso(directory / "virtuoso", *json.loads((directory / "ports.json").read_text()), 5)
+        users.write_text(str(int(users.read_text() if users.exists() else 0) + 1))
+        settings = Settings(var_dir=directory / "var", **server.settings())
+        if not (directory / "built").exists():
+            outcomes = build_quietly(settings, only_areas=fixture_areas())
+            assert all_published(outcomes), [o.error or o.report for o in outcomes]
+            (directory / "built").touch()
+    yield settings
+    with _locked(directory):
+        users.write_text(str(int(users.read_text()) - 1))
+    if server.process is not None:
+        while int(users.read_text()):  # another test process still queries it
+            time.sleep(1)
+        with _locked(directory):
+            server.stop()
+
+
+@contextlib.contextmanager
+def _locked(directory: Path):
+    """Hold ``directory``'s lock: one test process at a time builds or starts what it shares."""
+    with open(directory / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture(scope="session", params=["embedded", "external"])

@@ -5,12 +5,12 @@ file in DCAT with its real size, and feeds that an Atom parser we did not write 
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import feedparser
 import pandas as pd
 import pytest
+from lxml import etree
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
@@ -29,6 +29,7 @@ from tests.conftest import release_csv
 
 RELEASES = ["imd-lsoa/2019", "imd-lad/2019", "imd-ward/2015", "spi-ward/london-2019", "imd-lad/2025"]
 NUMERIC = {"integer", "decimal"}
+ATOM_SCHEMA = Path(__file__).parent / "schemas" / "atom.rng"
 MHCLG = "Ministry of Housing, Communities & Local Government"
 
 
@@ -222,8 +223,15 @@ def test_every_download_is_in_dcat_with_its_media_type_and_real_size(snapshot, c
 
 
 def parsed_feed(body: bytes):
-    """A feed as an Atom parser we did not write reads it, after a strict XML parse."""
-    ElementTree.fromstring(body)
+    """A feed valid against RFC 4287's RELAX NG schema (with libxml2's validator) and its two
+    Schematron rules, as an Atom parser we did not write reads it."""
+    document = etree.fromstring(body)
+    schema = etree.RelaxNG(etree.parse(ATOM_SCHEMA))
+    assert schema.validate(document), schema.error_log
+    atom = {"atom": "http://www.w3.org/2005/Atom"}
+    for entry in document.findall("atom:entry", atom):
+        assert document.find("atom:author", atom) is not None or entry.find("atom:author", atom) is not None
+        assert entry.xpath("atom:link[@rel='alternate' or not(@rel)] or atom:content", namespaces=atom)
     feed = feedparser.parse(body)
     assert not feed.bozo, feed.bozo_exception
     assert feed.version == "atom10"

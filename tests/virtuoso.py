@@ -18,11 +18,13 @@ REQUIRE_ENV = "LOCALINDEX_REQUIRE_VIRTUOSO"  # set by .ci/run: a missing Virtuos
 
 
 class Virtuoso(VirtuosoServer):
-    """Started at once, in a temporary folder, with Virtuoso's default `dba` password."""
+    """Started at once, in a temporary folder, with Virtuoso's default `dba` password; unless one that
+    another test process started already answers on its ports (``process`` is then None)."""
 
     def __init__(self, directory: Path, http_port: int, sql_port: int, query_seconds: int):
         super().__init__(directory, http_port, sql_port, query_seconds)
-        self.start()
+        if not self.answering():
+            self.start()
 
     def settings(self) -> dict:
         """The localindex settings that point at this server as an external store."""
