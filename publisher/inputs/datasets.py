@@ -42,6 +42,9 @@ class DatasetSpec:
     # Revisions published before this one, oldest first: each a table of what differed (its lookup,
     # inputs, texts). A new deployment publishes them in turn, so the edition's history is what it was.
     earlier: list = field(default_factory=list)
+    # Builders from LSOA-level inputs keyed by another vintage than their areas': the inputs' LSOA
+    # vintage (an id of data/geography.toml), carried across to the areas by the gazetteer.
+    lsoa_vintage: str = ""
     revision_note: str = ""  # why this revision replaces the one before it (published as adms:versionNotes)
     root: Path = Path(".")
     source: DatasetSpec | None = field(default=None, compare=False, repr=False)

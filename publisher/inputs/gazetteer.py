@@ -129,6 +129,11 @@ class Gazetteer:
         """The area's most recent name (empty where no lookup names it)."""
         return self.labels.get(code, "")
 
+    def names_in(self, vintage: str) -> pd.Series:
+        """Code → name of every named area of ``vintage``, as that vintage names it."""
+        rows = self.names[(self.names["vintage"] == vintage) & (self.names["name"] != "")]
+        return rows["name"]
+
     @cached_property
     def labels(self) -> dict[str, str]:
         """Code → its most recent name, for every named code: one dict, as tables name rows by the
@@ -177,6 +182,17 @@ class Gazetteer:
         return pd.DataFrame(
             {"lsoa": rows["child"].to_numpy(), "group": rows["parent"].to_numpy(), "share": 1.0}
         )
+
+    def parent_vintage(self, vintage: str, level: str) -> str | None:
+        """The latest vintage of ``level`` whose areas the lookups put the areas of ``vintage`` in."""
+        found = [self.vintages[p] for c, p in self._pairs if c == vintage and self.vintages[p].level == level]
+        return max(found, key=lambda v: v.date).id if found else None
+
+    def parent_of(self, vintage: str, parent_vintage: str) -> pd.Series:
+        """Code of each area of ``vintage`` → the area of ``parent_vintage`` it lies in (every area the
+        lookups list, including one that no LSOA is best-fitted to)."""
+        pairs = self._pairs.get((vintage, parent_vintage), pd.DataFrame(columns=["child", "parent"]))
+        return pairs.drop_duplicates("child").set_index("child")["parent"]
 
     def carried(self, lsoa_vintage: str, vintage: str) -> pd.DataFrame:
         """(lsoa, group, share) rows putting the LSOAs of ``lsoa_vintage`` in the areas of ``vintage``

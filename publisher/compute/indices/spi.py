@@ -1,9 +1,11 @@
 """A Social Progress Index for wards or districts from LSOA-level indicators (method: data/spi/*.toml).
 
 Each indicator is averaged from LSOA to area, weighted by the population the method names for it
-(IoD2019 File 6, mid-2015); an area lacking any of its LSOAs' values lacks the indicator, and the
-method's coverage and imputation rules decide what follows. The area values are then scored with
-the method (publisher/compute/spi/) and ranked among the areas, 1 = highest score.
+and by the share of the LSOA in the area: LSOAs of another vintage than the areas' are carried across
+through the ONS change lookup (publisher/inputs/gazetteer.py). An area lacking any of its LSOAs'
+values lacks the indicator, and the method's coverage and imputation rules decide what follows. The
+area values are then scored with the method (publisher/compute/spi/) and ranked among the areas,
+1 = highest score.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import XSD
 
 from ...inputs.datasets import DatasetSpec
-from ...inputs.geography import Geography
+from ...inputs.gazetteer import gazetteer
 from ...inputs.ingest import read_input
 from ...paths import VOCAB_DIR
 from ...rdf.uris import Minter
@@ -100,24 +102,37 @@ def area_panel(spec: DatasetSpec, method: Method, only_areas: set[str] | None = 
         {"lsoa": "code", **dict.fromkeys(bases, "decimal")},
         key="lsoa",
     )
-    geography = Geography.load(spec.root)
-    level = spec.geography_level
-    lsoas = lsoa_values.merge(population, on="lsoa").merge(geography.lsoas[["lsoa", level, GROUP_OF[level]]])
+    places = gazetteer(spec.root)
+    grouping = places.carried(spec.lsoa_vintage, spec.geography_vintage)
+    group_vintage = places.parent_vintage(spec.geography_vintage, GROUP_OF[spec.geography_level])
+    if grouping.empty or group_vintage is None:
+        raise MethodError(
+            f"{spec.name}: data/geography.toml has no lookup from LSOAs of {spec.lsoa_vintage!r} to areas "
+            f"of {spec.geography_vintage!r} and their {GROUP_OF[spec.geography_level]}s"
+        )
+    lsoas = lsoa_values.merge(population, on="lsoa").merge(grouping, on="lsoa")
     if only_areas is not None:
         lsoas = lsoas[lsoas["lsoa"].isin(only_areas)]
     values = {}
     for indicator in method.indicators:
         column = f"{indicator.source['file']}:{indicator.source['column']}"
-        weight = lsoas[indicator.source.get("population", "total")]
-        parts = pd.DataFrame({"unit": lsoas[level], "wx": weight * lsoas[column], "w": weight})
+        weight = lsoas[indicator.source.get("population", "total")] * lsoas["share"]
+        parts = pd.DataFrame({"unit": lsoas["group"], "wx": weight * lsoas[column], "w": weight})
         sums = parts.groupby("unit").agg(wx=("wx", lambda s: s.sum(min_count=len(s))), w=("w", "sum"))
         values[indicator.id] = sums["wx"] / sums["w"]  # NaN when any LSOA lacks the value
     raw = pd.DataFrame(values)
     raw.index = pd.MultiIndex.from_arrays([raw.index, [spec.period] * len(raw)], names=["unit", "period"])
-    groups = lsoas.drop_duplicates(level).set_index(level)[GROUP_OF[level]]
-    areas = geography.describe(level, sorted(raw.index.get_level_values("unit")))
-    empty = geography.wards_without_lsoas(set(areas["parent"])) if level == "ward" else []
-    return AreaPanel(raw, groups, areas, len(lsoas), empty)
+    parent = places.parent_of(spec.geography_vintage, group_vintage)
+    units = sorted(raw.index.get_level_values("unit"))
+    groups = parent.reindex(units)
+    names = places.names_in(spec.geography_vintage)
+    areas = pd.DataFrame(
+        {"code": units, "name": names.reindex(units).fillna("").to_list(), "parent": groups.to_list()}
+    )
+    empty = []
+    if spec.geography_level == "ward":  # the wards of the districts covered that no LSOA falls in
+        empty = sorted(set(parent.index[parent.isin(set(groups))]) - set(units))
+    return AreaPanel(raw, groups, areas, lsoas["lsoa"].nunique(), empty)
 
 
 def observations(method: Method, scores: Scores, period: str) -> pd.DataFrame:
