@@ -14,10 +14,7 @@ from flask import current_app, jsonify, request
 
 from publisher.published import (
     IMD_ONLY,
-    LEVELS,
-    ONS_POPULATION,
     SUMMARY_MEASURES,
-    VINTAGES,
     NotAggregable,
     Vintage,
     aggregate_by_rule,
@@ -50,9 +47,7 @@ def aggregate_to_level():
     component = _single_component(found, request.args.get("component"))
     if found.release.builder == "imd":
         return jsonify(_official_to_level(found, _offered_level(found, level), component))
-    if level not in LEVELS:
-        raise ApiError(400, f"level: {level!r} is not one of {', '.join(LEVELS)}")
-    return jsonify(_by_rule_to_level(found, level, component))
+    return jsonify(_by_rule_to_level(found, level or "", component))
 
 
 def _offered_level(found: PublishedDataset, level: str | None) -> Vintage:
@@ -110,7 +105,7 @@ def aggregate_posted():
                 )
     else:
         method = minter().method("aggregate-by-declared-rule")
-        parts = pd.DataFrame({"part": codes, "group": "posted"})
+        parts = _pieces(found, "posted", codes)
         for component in components:
             for measure in found.measures:
                 rule = _rules()[measure].aggregation_rule
@@ -270,11 +265,15 @@ def _weights(found: PublishedDataset, component: str) -> tuple[pd.Series, dict]:
     return weights.counts, {"label": weights.label, "uri": minter().source(weights.file)}
 
 
-def _ons_population_source() -> dict:
-    return {
-        "label": "ONS mid-2018 LSOA population estimates (SAPE21DT11)",
-        "uri": minter().source(ONS_POPULATION),
-    }
+def _population_source(base: str | None) -> dict:
+    """What weighs a by-rule aggregate: the bundled population of the LSOAs of ``base``."""
+    weights = gazetteer().populations.get(base or "")
+    if weights is None:
+        return {
+            "label": f"none: no population of {base} LSOAs is bundled (each LSOA counts once)",
+            "uri": None,
+        }
+    return {"label": weights.label, "uri": minter().source(weights.file)}
 
 
 def _rules():
@@ -286,31 +285,30 @@ def _by_rule_to_level(found: PublishedDataset, level: str, component: str) -> di
     if not measure or measure not in found.measures:
         raise ApiError(400, f"measure: required, one of {', '.join(found.measures)}")
     rule = _rules()[measure].aggregation_rule
-    geography = tables().geography
-    if found.level not in geography.lsoas.columns or FINER[found.level] >= FINER[level]:
-        raise ApiError(400, f"level: {found.name} is at {found.level} level; {level} is not a coarser level")
-    if found.release.vintage != VINTAGES[found.level]:
+    places = gazetteer()
+    base = places.lsoa_base(found.release.vintage)
+    target = places.offered(base).get(level) if base else None
+    if target is None or FINER.get(level, 0) <= FINER.get(found.level, 0):
+        coarser = FINER.get(found.level, 0)
+        offered = sorted(lv for lv in places.offered(base or "") if FINER.get(lv, 0) > coarser)
         raise ApiError(
             400,
-            f"dataset: {found.name} uses {found.release.vintage} areas, but the bundled lookups are "
-            f"{VINTAGES[found.level]}; its areas cannot be assigned to {level} areas",
+            f"level: {level!r} is not a coarser level that the {found.release.vintage} areas of {found.name} "
+            f"can be assigned to; on offer: {', '.join(offered) or 'none'}",
         )
-    links = geography.lsoas[[found.level, level]].drop_duplicates()
-    links = links[links[found.level].isin(found.table["area"].cat.categories)]  # only this dataset's areas
-    split = links[found.level][links[found.level].duplicated()]
-    if len(split):
+    pieces = _pieces(found, target.id)
+    split = pieces["part"][pieces["part"].duplicated()]
+    if len(split) and rule != "population-weighted-mean":
         raise ApiError(
             400,
             f"level: {found.name}'s {found.level} areas do not nest in {level} areas "
             f"({split.nunique()} span several, e.g. {split.iloc[0]}); aggregate from LSOAs instead",
         )
-    parts = links.rename(columns={found.level: "part", level: "group"})
-    combined, population = _combine(found, parts, component, measure, rule)
-    names = geography.names
+    combined, population = _combine(found, pieces, component, measure, rule)
     rows = [
         {
             "area": code,
-            "area_label": names.get(code, ""),
+            "area_label": places.name(code),
             "value": json_number(row["value"], False),
             "population": json_number(row["population"], False),
             "parts": int(row["parts"]),
@@ -324,7 +322,7 @@ def _by_rule_to_level(found: PublishedDataset, level: str, component: str) -> di
         "rule": rule,
         "population": population,
         "level": level,
-        "geography_vintage": VINTAGES[level],
+        "geography_vintage": target.id,
         "component": component,
         "measure": measure,
         "count": len(rows),
@@ -332,23 +330,52 @@ def _by_rule_to_level(found: PublishedDataset, level: str, component: str) -> di
     }
 
 
-def _combine(found: PublishedDataset, parts: pd.DataFrame, component: str, measure: str, rule: str):
-    """Aggregate one measure over (part, group) rows by its rule; weights stated with the result."""
+def _pieces(found: PublishedDataset, target: str, posted: list[str] | None = None) -> pd.DataFrame:
+    """(part, group, share, people, lsoas) rows: the LSOAs that lie in both a part (an area of the
+    dataset) and a group (an area of ``target``, or "posted": the ``posted`` parts), by best fit;
+    ``people`` is their bundled population and ``share`` their part of the part's. A part that spans
+    several groups is shared among them by population."""
+    places = gazetteer()
+    vintage = found.release.vintage
+    base = places.lsoa_base(vintage)
+    parts = places.grouping(base, vintage) if base != vintage else None
+    if posted is not None:
+        lsoas = parts if parts is not None else pd.DataFrame({"lsoa": posted, "group": posted})
+        lsoas = lsoas.rename(columns={"group": "part"})[["lsoa", "part"]]
+        lsoas = lsoas[lsoas["part"].isin(set(posted))].assign(group="posted")
+    else:
+        lsoas = places.grouping(base, target)[["lsoa", "group"]]
+        if parts is None:
+            lsoas = lsoas.assign(part=lsoas["lsoa"])
+        else:
+            lsoas = lsoas.merge(parts.rename(columns={"group": "part"})[["lsoa", "part"]], on="lsoa")
+    people = places.populations.get(base)
+    lsoas = lsoas.assign(people=lsoas["lsoa"].map(people.counts).fillna(0) if people else 1.0)
+    pieces = lsoas.groupby(["part", "group"], as_index=False).agg(
+        people=("people", "sum"), lsoas=("lsoa", "size")
+    )
+    whole = pieces.groupby("part")["people"].transform("sum")
+    even = 1 / pieces.groupby("part")["part"].transform("size")
+    pieces["share"] = (pieces["people"] / whole).where(whole > 0, even)
+    missing = sorted(set(posted or []) - set(pieces["part"]))  # parts no lookup lists: counted alone
+    extra = pd.DataFrame({"part": missing, "group": "posted", "people": 0.0, "lsoas": 1, "share": 1.0})
+    return pd.concat([pieces, extra], ignore_index=True) if missing else pieces
+
+
+def _combine(found: PublishedDataset, pieces: pd.DataFrame, component: str, measure: str, rule: str):
+    """Aggregate one measure over (part, group, share, people, lsoas) rows by its rule; weights stated
+    with the result: the dataset's own population measure where it has one (a part's shared by
+    ``share``), else the bundled population of the LSOAs in each piece."""
     wide = found.wide(component)
-    geography = tables().geography
-    counts = geography.lsoas.groupby(found.level).size() if found.level in geography.lsoas else None
-    expected = parts.groupby("group").size()
-    parts = parts[parts["part"].isin(wide.index)]
-    frame = parts.assign(value=parts["part"].map(wide[measure]))
+    expected = pieces.groupby("group").size()
+    pieces = pieces[pieces["part"].isin(wide.index)]
+    frame = pieces.assign(value=pieces["part"].map(wide[measure]))
     if "population" in wide.columns:
-        frame["population"] = frame["part"].map(wide["population"])
+        frame["population"] = frame["part"].map(wide["population"]) * frame["share"]
         population = {"label": f"population measure of {found.name}", "uri": minter().measure("population")}
     else:
-        ons = tables().ons_population.reindex(geography.lsoas["lsoa"]).to_numpy()
-        by_part = pd.Series(ons, index=geography.lsoas[found.level].to_numpy()).groupby(level=0).sum()
-        frame["population"] = frame["part"].map(by_part)
-        population = _ons_population_source()
-    frame["lsoas"] = frame["part"].map(counts) if counts is not None else 1
+        frame["population"] = frame["people"]
+        population = _population_source(gazetteer().lsoa_base(found.release.vintage))
     try:
         combined = aggregate_by_rule(frame, rule)
         combined["coverage"] = combined["parts"] / expected.reindex(combined.index)

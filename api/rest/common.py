@@ -21,7 +21,14 @@ WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 MAX_PER_PAGE = 1000
 MAX_POSTED_AREAS = 40_000
 # Which levels nest in which: a finer area belongs wholly to one coarser area.
-FINER = {"lsoa": 0, "ward": 1, "ccg": 1, "lad": 2, "stp": 3, "region": 3, "country": 4}
+# How fine each level of area is: a dataset aggregates only to a coarser level.
+FINER = {
+    "lsoa": 0,
+    **dict.fromkeys(["msoa", "ward", "ccg"], 1),
+    **dict.fromkeys(["lad", "sicbl", "pcon"], 2),
+    **dict.fromkeys(["stp", "icb", "region"], 3),
+    "country": 4,
+}
 
 
 class ApiError(Exception):

@@ -183,6 +183,16 @@ class Gazetteer:
             {"lsoa": rows["child"].to_numpy(), "group": rows["parent"].to_numpy(), "share": 1.0}
         )
 
+    def lsoa_base(self, vintage: str) -> str | None:
+        """The LSOA vintage whose LSOAs the lookups assign to the areas of ``vintage`` (itself for LSOAs;
+        the latest where several are)."""
+        if vintage in self.vintages and self.vintages[vintage].level == "lsoa":
+            return vintage
+        found = [
+            self.vintages[c] for c, p in self._pairs if p == vintage and self.vintages[c].level == "lsoa"
+        ]
+        return max(found, key=lambda v: v.date).id if found else None
+
     def parent_vintage(self, vintage: str, level: str) -> str | None:
         """The latest vintage of ``level`` whose areas the lookups put the areas of ``vintage`` in."""
         found = [self.vintages[p] for c, p in self._pairs if c == vintage and self.vintages[p].level == level]
