@@ -64,6 +64,20 @@ class DatasetSpec:
             raise ValueError(f"{self.name}: input {relative!r} is outside {self.root}")
         return path
 
+    def denominator_columns(self, name: str) -> list[str]:
+        """The columns of ``inputs.population`` that make the population ``name``: ``denominators``
+        names a column or a list of columns to add up (Census age bands); by default the column
+        ``name`` itself."""
+        denominator = self.denominators.get(name, name)
+        if isinstance(denominator, str):
+            return [denominator]
+        if isinstance(denominator, list) and denominator and all(isinstance(c, str) for c in denominator):
+            return denominator
+        raise ValueError(
+            f"{self.name}: denominators.{name} must name a column of {self.inputs.get('population')} "
+            f"or a list of columns to add up, not {denominator!r}"
+        )
+
     def input_files(self) -> list[Path]:
         """Every input file, each once, in a stable order (with those of the dataset derived from)."""
         names: list[str] = [lookup["file"] for lookup in (self.lookup, self.parents) if lookup]

@@ -86,7 +86,7 @@ def lsoa_populations(spec: DatasetSpec, table: pd.DataFrame) -> pd.DataFrame:
     if len(own):
         return own[["area", "component", "value"]].rename(columns={"area": "lsoa", "value": "population"})
     path = spec.input_path(spec.inputs["population"])
-    wanted = {c: _columns(spec.denominators.get(c), spec, c) for c in spec.components}
+    wanted = {c: spec.denominator_columns(c) for c in spec.components}
     columns = sorted({column for names in wanted.values() for column in names})
     frame = read_input(path, {"lsoa": "code", **dict.fromkeys(columns, "decimal")}, key="lsoa")
     return pd.concat(
@@ -95,17 +95,6 @@ def lsoa_populations(spec: DatasetSpec, table: pd.DataFrame) -> pd.DataFrame:
             for c, names in wanted.items()
         ],
         ignore_index=True,
-    )
-
-
-def _columns(denominator: str | list[str] | None, spec: DatasetSpec, component: str) -> list[str]:
-    if isinstance(denominator, str):
-        return [denominator]
-    if isinstance(denominator, list) and denominator and all(isinstance(c, str) for c in denominator):
-        return denominator
-    raise ValueError(
-        f"{spec.name}: denominators.{component} must name a column of {spec.inputs['population']} "
-        f"or a list of columns to add up, not {denominator!r}"
     )
 
 

@@ -97,10 +97,15 @@ def area_panel(spec: DatasetSpec, method: Method, only_areas: set[str] | None = 
         frame = frame.rename(columns={c: f"{name}:{c}" for c in columns})
         lsoa_values = frame if lsoa_values is None else lsoa_values.merge(frame, on="lsoa")
     bases = sorted({i.source.get("population", "total") for i in method.indicators})
-    population = read_input(
+    wanted = {base: spec.denominator_columns(base) for base in bases}
+    columns = sorted({column for names in wanted.values() for column in names})
+    people = read_input(
         spec.input_path(spec.inputs["population"]),
-        {"lsoa": "code", **dict.fromkeys(bases, "decimal")},
+        {"lsoa": "code", **dict.fromkeys(columns, "decimal")},
         key="lsoa",
+    )
+    population = pd.DataFrame(
+        {"lsoa": people["lsoa"], **{b: people[c].sum(axis=1) for b, c in wanted.items()}}
     )
     places = gazetteer(spec.root)
     grouping = places.carried(spec.lsoa_vintage, spec.geography_vintage)
