@@ -103,6 +103,9 @@ def outside_requests(page, server) -> dict[str, str]:
     return seen
 
 
+EDITOR_TEXT = "document.querySelector('#yasgui .CodeMirror').CodeMirror.getValue()"
+
+
 def test_the_sparql_editor_runs_an_example_against_this_endpoint(browser, small_server):  # noqa: F811
     page = page_of(browser, "sparql-editor")
     outside = outside_requests(page, small_server)
@@ -122,6 +125,13 @@ def test_the_sparql_editor_runs_an_example_against_this_endpoint(browser, small_
     page.shot()
     violations = serious_violations(page)  # the editor, its controls and the results
     assert violations == [], "\n".join(violations)
+    page.locator("#yasgui .yasqe_share").click()  # YASGUI's link to the query: this page, the query after #
+    link = page.locator("#yasgui .yasqe_sharePopup input").first.input_value()
+    shared = browser.new_page()
+    shared.goto(link)
+    shared.locator("#yasgui .CodeMirror").wait_for()
+    assert shared.evaluate(EDITOR_TEXT) == example.query(BASE)
+    shared.close()
     assert outside == {} and page.errors == []  # no CDN, no lookups on other sites
 
 

@@ -7,6 +7,7 @@
   var status = document.getElementById("editor-status");
   if (!form || typeof window.Yasgui !== "function") { return; }  // the plain form stays
   var endpoint = window.location.href.split(/[?#]/)[0];  // this page is the endpoint
+  var shared = /[#&]query=/.test(window.location.hash);  // YASGUI reads the query there, and clears it
   var holder = document.createElement("div");
   holder.id = "yasgui";
   form.parentNode.insertBefore(holder, form);
@@ -17,7 +18,7 @@
     copyEndpointOnNewTab: true,
     endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; } },
     persistenceId: null,  // the page's query, not one left in localStorage by an earlier visit
-    populateFromUrl: false,
+    populateFromUrl: true,  // a link from YASGUI's share button: this page, the query after its "#"
     autofocus: false,
     yasqe: {
       value: form.elements.query.value,
@@ -33,7 +34,7 @@
   });
   var tab = function () { return yasgui.getTab(); };
   tab().setEndpoint(endpoint);
-  tab().setQuery(form.elements.query.value);
+  if (!shared) { tab().setQuery(form.elements.query.value); }
   label(holder);
   new MutationObserver(function () { label(holder); }).observe(holder, { childList: true, subtree: true });
 

@@ -15,7 +15,7 @@
     ".rating { display: inline-block; padding: 0 .4em; border: 1px solid #444; border-radius: .3em; }",
     ".rating-worst { background: #f4a9a0; } .rating-worse { background: #f9d3a6; } .rating-middle, .rating-no-significant-change { background: #eeeeee; }",
     ".rating-better { background: #c9e8b8; } .rating-best { background: #9fd8a0; }",
-    ".meta { font-size: .85em; color: #444; } .error { color: #a00; }",
+    ".meta, .note { font-size: .85em; color: #444; } .error { color: #a00; }",
     "svg { box-sizing: border-box; width: 100%; height: auto; background: #f8f8f8; border: 1px solid #999; } code, a { overflow-wrap: anywhere; } path { stroke: #333; stroke-width: .5; }",
     "path:hover, path:focus { stroke: #000; stroke-width: 2; }",
     ".skip { position: absolute; left: -9999px; } .skip:focus { position: static; display: inline-block; background: #ffdd00; padding: .2em .4em; }",
@@ -101,7 +101,7 @@
         var cards = data.scorecards.length;
         var section = el("section", { "aria-labelledby": "scorecard-title" }, [
           el("p", { "class": "title", id: "scorecard-title" }, [el("strong", {}, ["Scorecard of " + name])]),
-          el("p", { "class": "meta" }, [(cards > 1 ? cards + " datasets. " : "") + "Links open in a new window."])
+          el("p", { "class": "note" }, [(cards > 1 ? cards + " datasets. " : "") + "Links open in a new window."])
         ]);
         body.appendChild(section);
         body.status.textContent = "Scorecard of " + name + " loaded.";
