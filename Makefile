@@ -58,12 +58,18 @@ format: $(INSTALLED)
 bundle: $(INSTALLED)
 	$(BIN)/python -m publisher.inputs.bundle
 
-## vendor: re-install the front-end libraries from npm (package-lock.json) into api/static/vendor/ (maintainers only)
+## vendor: re-install the front-end libraries from npm (package-lock.json) into api/static/vendor/, and
+## axe-core (the browser tests' accessibility checker) into tests/vendor/ (maintainers only)
 vendor:
 	npm ci --ignore-scripts --no-audit --no-fund
-	mkdir -p api/static/vendor/leaflet
+	mkdir -p api/static/vendor/leaflet api/static/vendor/yasgui api/static/vendor/redoc tests/vendor/axe-core
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/LICENSE api/static/vendor/leaflet/
 	cp -r node_modules/leaflet/dist/images api/static/vendor/leaflet/
+	cp node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css api/static/vendor/yasgui/
+	node vendor-licences.js @zazuko/yasgui > api/static/vendor/yasgui/LICENSE
+	cp node_modules/redoc/bundles/redoc.standalone.js node_modules/redoc/LICENSE api/static/vendor/redoc/
+	cp node_modules/redoc/bundles/redoc.standalone.js.LICENSE.txt api/static/vendor/redoc/
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE node_modules/axe-core/LICENSE-3RD-PARTY.txt tests/vendor/axe-core/
 
 ## samples: rewrite the sample submissions in data/submissions/ from real public data (maintainers only)
 samples: $(INSTALLED)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, jsonify, send_file
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_file
 
 from publisher.published import Minter, Release, download_kind
+
+from .negotiation import prefers_html
 
 blueprint = Blueprint("downloads", __name__)
 IMMUTABLE_SECONDS = 365 * 24 * 3600
@@ -33,14 +35,44 @@ def release_files(directory: Path) -> dict[str, Path]:
 
 @blueprint.route("/downloads/")
 def index():
+    """Every current release's files: JSON (name → file → URL), or a page for a browser."""
     snapshot = current_app.extensions["localindex_snapshots"].current()
     minter = Minter.of(current_app.config["LOCALINDEX_SETTINGS"])
-    return jsonify(
-        {
-            name: download_urls(minter, release)
-            for name, release in sorted((snapshot.releases if snapshot else {}).items())
-        }
-    )
+    releases = sorted((snapshot.releases if snapshot else {}).items())
+    if prefers_html(request.accept_mimetypes, ["application/json"]):
+        response = Response(
+            render_template("downloads.html", releases=[page_view(minter, r) for _, r in releases])
+        )
+    else:
+        response = jsonify({name: download_urls(minter, release) for name, release in releases})
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def page_view(minter: Minter, release: Release) -> dict:
+    files = release_files(release.directory)
+    return {
+        "name": release.name,
+        "title": release.title,
+        "href": release.dataset,
+        "files": [
+            {
+                "name": name,
+                "href": url,
+                "what": download_kind(name).title.format(name=name),
+                "media_type": download_kind(name).media_type,
+                "size": human_size(files[name].stat().st_size),
+            }
+            for name, url in download_urls(minter, release).items()
+        ],
+    }
+
+
+def human_size(size: int) -> str:
+    """A file's size for people: '16.5 MB'."""
+    if size < 1000:
+        return f"{size} bytes"
+    return f"{size / 1000:.1f} kB" if size < 1_000_000 else f"{size / 1_000_000:,.1f} MB"
 
 
 def download_urls(minter: Minter, release: Release) -> dict[str, str]:

@@ -45,3 +45,15 @@ def negotiate(form: str, accept: list[tuple[str, float]], alias: str | None) -> 
     if best == "text/plain":
         return "application/n-triples" if graph else "text/tab-separated-values"
     return best
+
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def prefers_html(accept: MIMEAccept, machine_types: list[str]) -> bool:
+    """Whether a client asks for a page rather than any of ``machine_types``: a browser names text/html
+    first, while a client accepting anything (``*/*``) or no Accept header at all gets the first
+    machine type, as before pages existed."""
+    if not accept:
+        return False
+    return accept.best_match([*machine_types, *HTML_TYPES]) in HTML_TYPES

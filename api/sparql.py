@@ -1,7 +1,8 @@
 """/sparql: the SPARQL 1.1 Protocol for queries (GET, POST form, POST direct), read-only and bounded.
 
 The request thread only reads the request; checking, evaluating and serialising happen in a
-confined worker process under the wall-clock limit (pool.py).
+confined worker process under the wall-clock limit (pool.py). A GET without a query answers the
+service description, or, to a browser (text/html preferred), the page of sparql_page.py.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from flask import Blueprint, Response, current_app, request
 
 from .formats import GRAPH_FORMATS
 from .guard import RefusedQuery, check_graph_parameters
-from .negotiation import negotiate
+from .negotiation import negotiate, prefers_html
 from .pool import Job, QueryRejected
+from .sparql_page import page
 
 blueprint = Blueprint("sparql", __name__)
 SERVICE_DESCRIPTION = Path(__file__).with_name("service-description.ttl")
+DESCRIPTION_TYPES = [*GRAPH_FORMATS, "application/json", "text/plain"]  # what negotiate() can make of them
 
 
 def _error(status: int, message: str) -> Response:
@@ -54,6 +57,8 @@ def sparql() -> Response:
     if text is None:
         if request.method == "POST":
             return _error(400, "no query: send it as the 'query' parameter or as application/sparql-query")
+        if request.values.get("format") is None and prefers_html(request.accept_mimetypes, DESCRIPTION_TYPES):
+            return page(snapshot)  # a browser: the editor, examples and a plain form
         return service_description(snapshot)
     if snapshot is None:
         return _error(503, "nothing is published yet: run `localindex build`")

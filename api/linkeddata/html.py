@@ -3,7 +3,6 @@ described resource."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Response, current_app, render_template
@@ -11,7 +10,7 @@ from flask import Response, current_app, render_template
 from publisher.published import BOUNDARY_LEVELS, Release, boundaries, publisher_of, vocabulary_measures
 
 from ..citation import cite
-from ..downloads import download_urls
+from ..downloads import download_urls, human_size
 from ..maps import embed_snippet
 from ..pages import (
     PREFIXES,
@@ -97,7 +96,7 @@ def dataset_page(iri: str, triples, labeller: Labeller, release: Release, curren
                 "title": filename,
                 "href": url,
                 "media_type": media_type_of(filename),
-                "size": _size(release.directory / filename),
+                "size": human_size((release.directory / filename).stat().st_size),
             }
             for filename, url in download_urls(minter, release).items()
         ],
@@ -124,14 +123,6 @@ def dataset_page(iri: str, triples, labeller: Labeller, release: Release, curren
         cite=cite_release(release, publisher_of(release, app_settings()).name),
         **notice,
     )
-
-
-def _size(path: Path) -> str:
-    """A file's size for people: '16.5 MB'."""
-    size = path.stat().st_size
-    if size < 1000:
-        return f"{size} bytes"
-    return f"{size / 1000:.1f} kB" if size < 1_000_000 else f"{size / 1_000_000:,.1f} MB"
 
 
 def observation_page(iri: str, triples, labeller: Labeller, release: Release, current: bool) -> str:

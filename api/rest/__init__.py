@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from flask import jsonify
+from flask import jsonify, make_response, render_template, url_for
 
 from . import aggregate, areas, datasets, history, observations, search
 from .common import OPENAPI, ApiError, blueprint, minter
@@ -31,3 +31,28 @@ def openapi():
     document = json.loads(OPENAPI.read_text())
     document["servers"] = [{"url": minter().base + "api/v1"}]
     return jsonify(document)
+
+
+DOCS_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; worker-src 'self' blob:; "
+    "object-src 'none'; base-uri 'self'"
+)
+
+
+@blueprint.route("/docs")
+def docs():
+    """The OpenAPI document for people, drawn by Redoc (/static/vendor/redoc/); without JavaScript, a
+    table of the operations and a link to the document."""
+    document = json.loads(OPENAPI.read_text())
+    operations = [
+        {"method": method.upper(), "path": "/api/v1" + path, "summary": operation.get("summary", "")}
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    ]
+    html = render_template(
+        "api_docs.html", info=document["info"], operations=operations, openapi=url_for("rest.openapi")
+    )
+    response = make_response(html)
+    # Redoc's sidebar shows Redocly's logo from their CDN: the page fetches nothing from elsewhere
+    response.headers["Content-Security-Policy"] = DOCS_POLICY
+    return response

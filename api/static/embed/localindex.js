@@ -15,13 +15,25 @@
     ".rating { display: inline-block; padding: 0 .4em; border: 1px solid #444; border-radius: .3em; }",
     ".rating-worst { background: #f4a9a0; } .rating-worse { background: #f9d3a6; } .rating-middle, .rating-no-significant-change { background: #eeeeee; }",
     ".rating-better { background: #c9e8b8; } .rating-best { background: #9fd8a0; }",
-    ".meta { font-size: .85em; color: #444; } .error { color: #a00; }",
-    "svg { width: 100%; height: auto; background: #f8f8f8; border: 1px solid #999; } path { stroke: #333; stroke-width: .5; }",
+    ".meta, .note { font-size: .85em; color: #444; } .error { color: #a00; }",
+    "svg { box-sizing: border-box; width: 100%; height: auto; background: #f8f8f8; border: 1px solid #999; } code, a { overflow-wrap: anywhere; } path { stroke: #333; stroke-width: .5; }",
     "path:hover, path:focus { stroke: #000; stroke-width: 2; }",
     ".skip { position: absolute; left: -9999px; } .skip:focus { position: static; display: inline-block; background: #ffdd00; padding: .2em .4em; }",
     ".legend { display: flex; flex-wrap: wrap; gap: .3em 1em; list-style: none; padding: 0; margin: .4em 0; }",
-    ".swatch { display: inline-block; width: 1em; height: 1em; border: 1px solid #333; margin-right: .3em; vertical-align: middle; }"
+    ".swatch { display: inline-block; width: 1em; height: 1em; border: 1px solid #333; margin-right: .3em; vertical-align: middle; }",
+    ".vh { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }",
+    ".title { font-size: 1.1em; margin: .3em 0; } table:focus { outline: 3px solid #ffbf47; outline-offset: 2px; }",
+    ".contents { display: flex; flex-wrap: wrap; gap: .2em 1em; list-style: none; padding: 0; margin: .3em 0 .6em; }",
+    "table + .meta { margin-bottom: 1.5em; }",
+    ":host { container-type: inline-size; }",
+    "@container (max-width: 34rem) {",
+    "  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }",
+    "  table.stack, table.stack caption, table.stack tbody, table.stack tr, table.stack th, table.stack td { display: block; width: 100%; }",
+    "  table.stack tr { border-bottom: 2px solid #444; padding: .4em 0; } table.stack th, table.stack td { border: 0; padding: .1em 0; text-align: left; }",
+    "  table.stack td[data-label]::before { content: attr(data-label) \": \" / \"\"; font-weight: 600; }",
+    "}"
   ].join("\n");
+  var NEW_WINDOW = " (opens in a new window)";
 
   function api(path) {
     return fetch(ORIGIN + path, { headers: { Accept: "application/json" } }).then(function (response) {
@@ -41,7 +53,10 @@
     return node;
   }
 
-  function link(href, text) { return el("a", { href: href }, [text]); }
+  // Every link leads off the host's page, to this localindex: it opens in a new window and says so.
+  function link(href, text) {
+    return el("a", { href: href, target: "_blank", rel: "noopener" }, [text, el("span", { "class": "vh" }, [NEW_WINDOW])]);
+  }
 
   function footer(data) {
     return el("p", { "class": "meta" }, [
@@ -50,12 +65,18 @@
     ]);
   }
 
+  // The component's content, and a status line (a polite live region) that says it is loading and then
+  // what was loaded, so that a screen reader hears one sentence rather than the whole content.
   function mount(host) {
     var root = host.shadowRoot || host.attachShadow({ mode: "open" });
     root.innerHTML = "";
     root.appendChild(el("style", {}, [STYLE]));
-    var body = el("div", { part: "body", "aria-live": "polite" }, ["Loading…"]);
+    var status = el("p", { "class": "vh", role: "status" }, []);
+    var body = el("div", { part: "body" }, ["Loading…"]);
+    body.status = status;
+    root.appendChild(status);
     root.appendChild(body);
+    setTimeout(function () { if (body.textContent === "Loading…") { status.textContent = "Loading…"; } }, 0);
     return body;
   }
 
@@ -76,24 +97,43 @@
       api("api/v1/scorecard/" + encodeURIComponent(area) + query).then(function (data) {
         body.textContent = "";
         if (!data.scorecards.length) { body.appendChild(el("p", {}, ["No published values for " + area + "."])); return; }
-        data.scorecards.forEach(function (card) {
+        var name = data.label + " (" + data.area + ")";
+        var cards = data.scorecards.length;
+        var section = el("section", { "aria-labelledby": "scorecard-title" }, [
+          el("p", { "class": "title", id: "scorecard-title" }, [el("strong", {}, ["Scorecard of " + name])]),
+          el("p", { "class": "note" }, [(cards > 1 ? cards + " datasets. " : "") + "Links open in a new window."])
+        ]);
+        body.appendChild(section);
+        body.status.textContent = "Scorecard of " + name + " loaded.";
+        var tables = [];
+        if (cards > 1) {  // a keyboard user goes to any dataset's table in one step, past the others' links
+          section.appendChild(el("ul", { "class": "contents", "aria-label": "Datasets in this scorecard" }, data.scorecards.map(function (card, i) {
+            var jump = el("a", { href: "#scorecard-" + i }, [card.title]);
+            jump.addEventListener("click", function (event) { event.preventDefault(); tables[i].focus(); });
+            return el("li", {}, [jump]);
+          })));
+        }
+        data.scorecards.forEach(function (card, i) {
           var rows = card.rows.map(function (row) {
             var rating = row.rating ? el("span", { "class": "rating rating-" + row.rating }, [row.rating_words]) : "";
             var change = row.change ? el("span", { "class": "rating rating-" + row.change.rating }, [row.change.words + " since " + row.change.edition]) : "";
-            return el("tr", {}, [
-              el("th", { scope: "row" }, [row.label]),
-              el("td", { "class": "num" }, [link(row.observation, row.text)]),
-              el("td", { "class": "num" }, [row.rank ? row.rank.toLocaleString("en-GB") + " of " + row.universe.toLocaleString("en-GB") : "not ranked"]),
-              el("td", {}, [rating]), el("td", {}, [change])
+            return el("tr", { role: "row" }, [
+              el("th", { scope: "row", role: "rowheader" }, [row.label]),
+              el("td", { "class": "num", role: "cell", "data-label": "Value" }, [link(row.observation, row.text)]),
+              el("td", { "class": "num", role: "cell", "data-label": "Rank among peers" }, [row.rank ? row.rank.toLocaleString("en-GB") + " of " + row.universe.toLocaleString("en-GB") : "not ranked"]),
+              el("td", { role: "cell", "data-label": "Rating" }, [rating]), el("td", { role: "cell", "data-label": "Change" }, [change])
             ]);
           });
-          body.appendChild(el("table", {}, [
-            el("caption", {}, [data.label + " (" + data.area + "): " + card.title]),
-            el("thead", {}, [el("tr", {}, ["Index or component", "Value", "Rank among peers", "Rating", "Change"].map(function (h) { return el("th", { scope: "col" }, [h]); }))]),
-            el("tbody", {}, rows)
-          ]));
-          body.appendChild(footer(card));
-          body.appendChild(el("p", { "class": "meta" }, [link(ORIGIN + "area/" + data.area, "Full scorecard and citation")]));
+          // role attributes: the rows stack in a narrow space (STYLE), and display: block would take the
+          // table's semantics away from screen readers
+          tables[i] = el("table", { id: "scorecard-" + i, tabindex: "-1", role: "table", "class": "stack" }, [
+            el("caption", {}, [name + ": " + card.title]),
+            el("thead", { role: "rowgroup" }, [el("tr", { role: "row" }, ["Index or component", "Value", "Rank among peers", "Rating", "Change"].map(function (h) { return el("th", { scope: "col", role: "columnheader" }, [h]); }))]),
+            el("tbody", { role: "rowgroup" }, rows)
+          ]);
+          section.appendChild(tables[i]);
+          section.appendChild(footer(card));
+          section.appendChild(el("p", { "class": "meta" }, [link(ORIGIN + "area/" + data.area, "Full scorecard and citation")]));
         });
       }).catch(function (error) { failed(body, error); });
     }
@@ -116,6 +156,7 @@
     var where = data.within ? " within " + data.within : "";
     var title = data.component_label + ": " + data.measure_label + ", " + data.features.length + " " + data.level +
       " areas" + where + " (" + data.title + ")";
+    body.status.textContent = "Map loaded: " + title + ".";
     var bounds = [Infinity, Infinity, -Infinity, -Infinity];
     data.features.forEach(function (f) { eachPoint(f.geometry, function (p) {
       bounds = [Math.min(bounds[0], p[0]), Math.min(bounds[1], p[1]), Math.max(bounds[2], p[0]), Math.max(bounds[3], p[1])];
