@@ -39,6 +39,10 @@ IOD_COMPARABILITY = (
     "Scores do not compare across editions: each edition sets its own indicators and scales, and "
     "IoD2025 added and changed indicators (among them an income measure after housing costs)."
 )
+ONE_METHOD = (
+    "Every edition is computed by one method ({method}), whose fixed parameters (for an index, its "
+    "goalposts) put the editions on one scale: values and ranks compare across editions."
+)
 OTHER_COMPARABILITY = "Whether values compare across editions is for the series' method to say: see it."
 
 
@@ -82,11 +86,17 @@ def history_of(code: str, series: str | None, component: str | None, measure: st
         )
     measures = _measures(editions)
     measure = measure or next((m for m in DEFAULT_MEASURES if m in measures), measures[0])
+    by_last_word = [m for m in measures if m.endswith(f"-{measure}")]
+    if measure not in measures and len(by_last_word) == 1:  # 'score' for the SPI's 'spi-score'
+        measure = by_last_word[0]
     if measure not in measures:
         raise ApiError(
             400, f"measure: {measure!r} is not a measure of this series (one of: {', '.join(measures)})"
         )
     imd = any(e.release.builder in ("imd", "imd-summary") for e in editions)
+    comparable, comparability = (
+        (measure not in NOT_COMPARABLE, IOD_COMPARABILITY) if imd else _by_method(area, editions)
+    )
     return {
         **area_ref(code),
         "level": area.level,
@@ -95,15 +105,27 @@ def history_of(code: str, series: str | None, component: str | None, measure: st
         "component": component,
         "measure": measure,
         "editions": [_answer(code, area, e, component, measure) for e in editions],
-        "comparable_across_editions": measure not in NOT_COMPARABLE if imd else None,
-        "comparability": IOD_COMPARABILITY if imd else OTHER_COMPARABILITY,
+        "comparable_across_editions": comparable,
+        "comparability": comparability,
     }
 
 
+def _by_method(area: Vintage, editions: list[Edition]) -> tuple[bool | None, str]:
+    """Whether the editions published on the area's vintage compare: they do when one method scores
+    them all."""
+    on_area = [e.published for e in editions if e.published is not None and e.published.vintage == area.id]
+    methods = {r.method for r in on_area}
+    if len(on_area) > 1 and len(methods) == 1 and None not in methods:
+        return True, ONE_METHOD.format(method=methods.pop())
+    return None, OTHER_COMPARABILITY
+
+
 def _own_releases() -> list[Release]:
-    """This publisher's current releases, by edition (a hub's harvested ones are another's)."""
+    """This publisher's current releases, by period then edition (a hub's harvested ones are
+    another's)."""
     releases = tables().releases()
-    return sorted((r for name, r in releases.items() if name.count("/") == 1), key=lambda r: r.edition)
+    own = (r for name, r in releases.items() if name.count("/") == 1)
+    return sorted(own, key=lambda r: (r.period or "", r.edition))
 
 
 def _editions(area: Vintage, series: str | None, component: str | None) -> list[Edition]:
