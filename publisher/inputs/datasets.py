@@ -82,7 +82,9 @@ class DatasetSpec:
         """Every input file, each once, in a stable order (with those of the dataset derived from)."""
         names: list[str] = [lookup["file"] for lookup in (self.lookup, self.parents) if lookup]
         for value in self.inputs.values():
-            names.extend([value] if isinstance(value, str) else value)
+            names.extend(
+                [value] if isinstance(value, str) else value.values() if isinstance(value, dict) else value
+            )
         paths = {self.input_path(n) for n in names}
         if self.source is not None:
             paths |= set(self.source.input_files())

@@ -85,14 +85,15 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
 
 def area_panel(spec: DatasetSpec, method: Method, only_areas: set[str] | None = None) -> AreaPanel:
     """Population-weighted area means of every indicator, for the dataset's level and period."""
-    files = spec.inputs["indicators"]
+    files = spec.inputs["indicators"]  # a list of files, or (a method for several editions) role → file
+    paths = files if isinstance(files, dict) else {name: name for name in files}
     lsoa_values = None
     for name in dict.fromkeys(i.source["file"] for i in method.indicators):
-        if name not in files:
+        if name not in paths:
             raise ValueError(f"{spec.name}: method file uses {name!r}, which is not among inputs.indicators")
         columns = sorted({i.source["column"] for i in method.indicators if i.source["file"] == name})
         frame = read_input(
-            spec.input_path(name), {"lsoa": "code", **dict.fromkeys(columns, "optional-decimal")}
+            spec.input_path(paths[name]), {"lsoa": "code", **dict.fromkeys(columns, "optional-decimal")}
         )
         frame = frame.rename(columns={c: f"{name}:{c}" for c in columns})
         lsoa_values = frame if lsoa_values is None else lsoa_values.merge(frame, on="lsoa")
