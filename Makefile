@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run build serve system-packages test national hardening soak lint format bundle samples vendor bench bench-build bench-sparql bench-sparql-national bench-aggregate bench-api bench-spi bench-search bench-federation bench-ingest bench-serve bench-external clean
+.PHONY: run build serve system-packages test national hardening soak lint format bundle samples vendor bench bench-build bench-sparql bench-sparql-national bench-aggregate bench-api bench-spi bench-search bench-workbook bench-federation bench-ingest bench-serve bench-external clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "localindex needs Python 3.11 or newer")'
@@ -100,6 +100,10 @@ bench-spi: $(INSTALLED)
 
 bench-search: $(INSTALLED)
 	$(BIN)/python bench/search.py
+
+## bench-workbook: a national table's build with its workbook written in the build's process, then by its own
+bench-workbook: $(INSTALLED)
+	$(BIN)/python bench/workbook.py
 
 ## bench-serve: wrk at 1/16/64 connections against REST and SPARQL, and rdflib-endpoint (own venv) as the peer (run `make build` first)
 bench-serve: $(INSTALLED)

@@ -87,6 +87,39 @@ def change(now: tuple[float, int], before: tuple[float, int], rank_direction: st
     ), f"{way} relative to other areas (moved {abs(moved):.1f} percentiles)"
 
 
+def progress(moved: float, threshold: float, edition: str) -> tuple[str, str]:
+    """Rating and words of a change in score between two editions scored by one method, against the
+    method's threshold (score points; higher is better)."""
+    if abs(moved) <= threshold:
+        return "no-significant-change", (
+            f"no significant change since {edition} ({moved:+.1f} points; the method counts a change "
+            f"of more than {threshold:g} points)"
+        )
+    if moved > 0:
+        return (
+            "better",
+            f"better: up {moved:.1f} points since {edition} (more than the {threshold:g} that counts)",
+        )
+    return (
+        "worse",
+        f"worse: down {-moved:.1f} points since {edition} (more than the {threshold:g} that counts)",
+    )
+
+
+def _threshold(method: str | None, minter: Minter) -> float | None:
+    """The progress threshold the method publishes (li:progressThreshold), if it is one that does."""
+    if not method:
+        return None
+    described = current_app.extensions["localindex_described"].current()
+    predicate = minter.ontology("progressThreshold")
+    stated = [
+        t.object.value
+        for t in described.triples(method)
+        if t.subject.value == method and t.predicate.value == predicate
+    ]
+    return float(stated[0]) if stated else None
+
+
 def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | None:
     """The scorecard of one dataset for one area, or None when the dataset has no value for it."""
     found = tables.dataset(name)
@@ -144,8 +177,14 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
                 "rating_words": words,
             }
             earlier = previous.get(component) if previous else None
-            if earlier and earlier.get("rank") is not None:
-                key, words = change((rank, universe), (earlier["rank"], earlier["universe"]), direction)
+            threshold = _threshold(earlier.get("method"), minter) if earlier else None
+            moved = None
+            if earlier and threshold is not None and value is not None and earlier["value"] is not None:
+                moved = progress(value - earlier["value"], threshold, earlier["edition"])
+            elif earlier and earlier.get("rank") is not None:
+                moved = change((rank, universe), (earlier["rank"], earlier["universe"]), direction)
+            if moved is not None:
+                key, words = moved
                 row["change"] = {
                     "carried": earlier.get("carried", False),
                     "edition": earlier["edition"],
@@ -215,13 +254,16 @@ def _measure_with_value(mine, preferred: str) -> str | None:
 def _previous(name: str, release: Release, tables, code: str) -> dict[str, dict] | None:
     """Headline value and rank per component in the newest earlier edition of the series."""
     earlier = [
-        (r.edition, n)
+        (r.period or "", r.edition, n)
         for n, r in tables.releases().items()
-        if r.series == release.series and r.edition < release.edition and not r.member
+        if r.series == release.series
+        and (r.period or "", r.edition) < (release.period or "", release.edition)
+        and not r.member
     ]
+    same_method = [e for e in earlier if release.method and tables.releases()[e[2]].method == release.method]
     if not earlier:
         return None
-    edition, other = max(earlier)
+    _, edition, other = max(same_method or earlier)
     found = tables.dataset(other)
     chosen = headline(found.release, Minter.of(current_app.config["LOCALINDEX_SETTINGS"]))
     rows = found.rows_of([code])
@@ -238,6 +280,7 @@ def _previous(name: str, release: Release, tables, code: str) -> dict[str, dict]
             "value": _number(part.at[chosen.measure, "value"]),
             "rank": None if rank is None else int(rank),
             "universe": int(found.release.universe),
+            "method": found.release.method if same_method else None,
         }
     return result
 
