@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import jsonschema
 import pandas as pd
@@ -17,7 +18,8 @@ from api import create_app
 from api.rest import OPENAPI
 from publisher.paths import DATA_DIR
 from publisher.published import SUMMARY_MEASURES
-from tests.conftest import fixture_areas
+from publisher.store import current_snapshot
+from tests.conftest import fixture_areas, release_csv
 
 BASE = "http://127.0.0.1:8080/"
 BARKING, HARTLEPOOL, LONDON = "E09000002", "E06000001", "E12000007"
@@ -421,3 +423,51 @@ def test_observations_within_a_borough_on_todays_wards(client):
     rows = client.get("/api/v1/observations", query_string=query).get_json()["observations"]
     assert {r["area"] for r in rows} == expected and len(expected) == 19
     assert {r["area_label"] for r in rows} >= {"Gascoigne", "Abbey"}
+
+
+def test_wards_aggregate_to_boards_they_do_not_nest_in_by_the_population_of_each_part(client, small_settings):
+    """WD19 wards → STP20 boards by the SPI score's rule (a population-weighted mean): each ward counts
+    with the ONS mid-2018 population of its LSOAs inside the board, computed here from the bundled
+    lookups and the published CSV, not through the API's code."""
+    answer = client.get(
+        "/api/v1/aggregate",
+        query_string={
+            "dataset": "spi-ward/london-2019",
+            "level": "stp",
+            "component": "spi",
+            "measure": "spi-score",
+        },
+    ).get_json()
+    assert answer["geography_vintage"] == "STP20" and answer["population"]["label"].startswith("ONS mid-2018")
+    lookups = DATA_DIR / "lookups"
+    lsoas = (
+        pd.read_csv(lookups / "lsoa11_wd19_lad19.csv.gz", usecols=["lsoa", "ward"])
+        .merge(pd.read_csv(lookups / "lsoa11_ccg20.csv.gz", usecols=["lsoa", "ccg"]))
+        .merge(pd.read_csv(lookups / "ccg20_stp20.csv.gz", usecols=["ccg", "stp"]))
+        .merge(pd.read_csv(DATA_DIR / "population" / "lsoa_mid2018.csv.gz", usecols=["lsoa", "population"]))
+    )
+    release = current_snapshot(small_settings).releases["spi-ward/london-2019"]
+    scores = release_csv(Path(release["dir"]), release["stem"])
+    scores = scores[scores["component"] == "spi"].set_index("area")["spi-score"]
+    pieces = (
+        lsoas[lsoas["ward"].isin(scores.index)].groupby(["stp", "ward"])["population"].sum().reset_index()
+    )
+    pieces["weighted"] = pieces["population"] * pieces["ward"].map(scores)
+    sums = pieces.groupby("stp")[["weighted", "population"]].sum()
+    expected = sums["weighted"] / sums["population"]
+    got = {r["area"]: r["value"] for r in answer["rows"]}
+    assert got.keys() == set(expected.index)
+    for stp, value in expected.items():
+        assert got[stp] == pytest.approx(value, rel=1e-9)
+    refused = client.get(
+        "/api/v1/aggregate",
+        query_string={
+            "dataset": "spi-ward/london-2019",
+            "level": "icb",
+            "component": "spi",
+            "measure": "spi-score",
+        },
+    )
+    assert (
+        refused.status_code == 400 and "on offer: lad, region, stp" in refused.get_json()["error"]["message"]
+    )
