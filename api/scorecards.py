@@ -129,6 +129,8 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
     if rows.empty or chosen is None:
         return None
     previous = _previous(name, release, tables, code)
+    method = next((e.get("method") for e in (previous or {}).values() if e.get("method")), None)
+    threshold = _threshold(method, minter)  # the same for every component: looked up once
     universe = int(release.universe)
     direction = release.rank_direction
     peers = f"{PEERS.get(release.level, 'areas')} ({universe:,})"
@@ -177,9 +179,9 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
                 "rating_words": words,
             }
             earlier = previous.get(component) if previous else None
-            threshold = _threshold(earlier.get("method"), minter) if earlier else None
             moved = None
-            if earlier and threshold is not None and value is not None and earlier["value"] is not None:
+            same_method = earlier and earlier.get("method") and threshold is not None
+            if same_method and value is not None and earlier["value"] is not None:
                 moved = progress(value - earlier["value"], threshold, earlier["edition"])
             elif earlier and earlier.get("rank") is not None:
                 moved = change((rank, universe), (earlier["rank"], earlier["universe"]), direction)
@@ -253,14 +255,15 @@ def _measure_with_value(mine, preferred: str) -> str | None:
 
 def _previous(name: str, release: Release, tables, code: str) -> dict[str, dict] | None:
     """Headline value and rank per component in the newest earlier edition of the series."""
+    releases = tables.releases()
     earlier = [
         (r.period or "", r.edition, n)
-        for n, r in tables.releases().items()
+        for n, r in releases.items()
         if r.series == release.series
         and (r.period or "", r.edition) < (release.period or "", release.edition)
         and not r.member
     ]
-    same_method = [e for e in earlier if release.method and tables.releases()[e[2]].method == release.method]
+    same_method = [e for e in earlier if release.method and releases[e[2]].method == release.method]
     if not earlier:
         return None
     _, edition, other = max(same_method or earlier)
