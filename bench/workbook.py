@@ -1,9 +1,10 @@
 """Workbook benchmark: what writing the Excel workbook beside the RDF costs a national build of one large
 table (imd-lsoa/2019: 328,440 rows, 9 columns, and 252,081 status rows). The same build, in turn with the
 workbook written in the build's own process (a thread, holding the GIL), by a process of its own
-(publisher/workbook.py), and, as the baseline, not written (an empty file in its place), twice each, in
-one run; wall time of each and the best of two against the baseline. Figures go to bench/RESULTS.md.
-Usage: python bench/workbook.py"""
+(publisher/workbook.py), and, as the baseline, not written (an empty file in its place), twice each (or
+`python bench/workbook.py ROUNDS` times), in one run; wall time of each and the best against the
+baseline. Figures go to bench/RESULTS.md.
+Usage: python bench/workbook.py [ROUNDS]"""
 
 from __future__ import annotations
 
@@ -45,17 +46,17 @@ def build_once(large: int | None) -> float:
     return elapsed
 
 
-def main() -> None:
+def main(rounds: int) -> None:
     times: dict[str, list[float]] = {way: [] for way in WAYS}
-    for _ in range(2):
+    for _ in range(rounds):
         for way, large in WAYS.items():
             load = load_average()
             times[way].append(build_once(large))
             print(f"{way}: {times[way][-1]:.1f} s [load {load} -> {load_average()}]", flush=True)
     baseline = min(next(iter(times.values())))
     for way, taken in times.items():
-        print(f"best of two, {way}: {min(taken):.1f} s ({min(taken) / baseline:.2f}x the baseline)")
+        print(f"best of {len(taken)}, {way}: {min(taken):.1f} s ({min(taken) / baseline:.2f}x the baseline)")
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
