@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from rdflib import Graph
+from rdflib.namespace import SKOS as SKOS_TERMS
 
 from api import create_app
 from publisher.store import current_snapshot
@@ -42,6 +44,9 @@ EXPECTED = {
     # every London ward (637) or borough (33) × (index + 3 dimensions + 8 components + 20 indicators) × 3
     "spi-ward/london-2019": 637 * 32 * 3,
     "spi-lad/london-2019": 33 * 32 * 3,
+    # every ward of England (6,793, WD25) × (index + 3 dimensions + 5 components + 7 indicators) × 3
+    "spi-ward/england-2019": 6_793 * 16 * 3,
+    "spi-ward/england-2025": 6_793 * 16 * 3,
     # the sample submissions: LBBD's 32 boroughs × 10 scores (one measure); Hackney's 21 wards × 8
     # indicators × 4 measures (count, indicator-value, numerator, denominator)
     "lbbd-spi-lad/2018": 32 * 10,
@@ -49,6 +54,7 @@ EXPECTED = {
 }
 QB = "http://purl.org/linked-data/cube#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+SKOS_NOTE = SKOS_TERMS.note
 
 
 @pytest.fixture(scope="module")
@@ -233,3 +239,46 @@ def test_history_answers_every_edition_on_todays_districts(national_settings):
     icb = client.get("/api/v1/areas/E54000029/history").get_json()
     assert [e["how"] for e in icb["editions"]] == ["carried", "carried", "published"]
     assert all(e["peers"] == 42 for e in icb["editions"])
+
+
+def test_the_england_spi_aggregates_by_population_to_296_districts_and_42_icbs(national_settings):
+    """Issue 22: borough and ICB layers of the ward SPI through the one aggregation (wards of 2025 nest
+    in their districts; an ICB takes a ward spanning two by the population of each part)."""
+    client = create_app(national_settings).test_client()
+    query = "/api/v1/aggregate?dataset=spi-ward/england-2025&level={}&component=spi&measure=spi-score"
+    for level, count in (("lad", 296), ("icb", 42)):
+        answer = client.get(query.format(level)).get_json()
+        assert answer["count"] == count, answer
+        assert answer["rule"] == "population-weighted-mean" and answer["geography_vintage"] in (
+            "LAD25",
+            "ICB24",
+        )
+        assert all(0 <= r["value"] <= 100 and r["coverage"] == 1 for r in answer["rows"])
+
+
+def test_the_borough_health_of_the_england_spi_ranks_with_lbbds_2018_scores(national_settings):
+    """Issue 22, point 5: the borough layer's Health and Wellness (population-weighted from wards)
+    against LBBD's own 2018 borough scores (the published lbbd-spi-lad/2018): the Spearman correlation
+    the method's notes state, for both editions."""
+    client = create_app(national_settings).test_client()
+    lbbd = client.get(
+        "/api/v1/observations?dataset=lbbd-spi-lad/2018&component=health-and-wellness"
+    ).get_json()["observations"]
+    theirs = pd.Series({o["area"]: o["value"] for o in lbbd})
+    assert len(theirs) == 32
+    method = Graph().parse(
+        data=client.get("/def/method/spi-england-v1", headers={"Accept": "text/turtle"}).get_data(
+            as_text=True
+        ),
+        format="turtle",
+    )
+    notes = " ".join(str(n) for n in method.objects(None, SKOS_NOTE))
+    for edition in ("2019", "2025"):
+        answer = client.get(
+            f"/api/v1/aggregate?dataset=spi-ward/england-{edition}&level=lad"
+            "&component=health-and-wellness&measure=spi-score"
+        ).get_json()
+        ours = pd.Series({r["area"]: r["value"] for r in answer["rows"]}).reindex(theirs.index)
+        rho = theirs.rank().corr(ours.rank())
+        assert f"{edition} edition {rho:.2f}" in notes, (edition, rho)
+        assert rho > 0.5

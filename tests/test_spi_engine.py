@@ -138,6 +138,22 @@ def test_imputation_never_fills_a_component_below_minimum_coverage():
     assert not scores.imputed.loc[("u1", "2019")].any()
 
 
+def test_a_component_of_minimum_coverage_0_is_filled_whole_by_imputation():
+    """A one-indicator component (c2) can only be imputed if nothing of it need be present."""
+    raw = _panel({("u1", "2019"): [60, 10, np.nan, 20], ("u2", "2019"): [70, 20, 60, 30]})
+    spec = _method(imputation="mean", minimum_coverage=0.5)
+    strict = score(Method.from_mapping(spec, "test"), raw)
+    assert np.isnan(strict.index.loc[("u1", "2019")])
+    spec["component"][1]["minimum_coverage"] = 0
+    filled = score(Method.from_mapping(spec, "test"), raw)
+    assert filled.components.loc[("u1", "2019"), "c2"] == pytest.approx(60)  # u2's value, the only other
+    assert filled.imputed.loc[("u1", "2019")].tolist() == [False, False, True, False]
+    assert filled.components.loc[("u2", "2019")].equals(strict.components.loc[("u2", "2019")])
+    spec["component"][1]["minimum_coverage"] = 1.5
+    with pytest.raises(MethodError, match="component c2: minimum_coverage must be in"):
+        Method.from_mapping(spec, "test")
+
+
 def test_a_later_period_never_changes_earlier_scores():
     method = Method.from_mapping(_method(imputation="locf", minimum_coverage=0.5), "test")
     earlier = _panel({("u1", "2019"): [60, 10, 50, 20], ("u2", "2019"): [70, np.nan, 60, 30]})

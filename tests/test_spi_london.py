@@ -25,7 +25,8 @@ from publisher.gate.release_dir import validate_release
 from publisher.inputs.datasets import load_datasets, select
 from publisher.paths import DATA_DIR, SHARED_RAW_DIR, VOCAB_DIR
 
-from .conftest import all_published, build_quietly, release_csv
+from .conftest import all_published, build_quietly
+from .spi_checks import assert_recomputed, published_long
 
 BASE = Settings().base_uri
 LI = Namespace(BASE + "def/ontology/")
@@ -52,27 +53,12 @@ def client(spi_settings):
     return create_app(spi_settings).test_client()
 
 
-MEASURES = ["spi-score", "spi-rank", "indicator-value"]
-
-
-def _published_csv(settings: Settings, name: str) -> pd.DataFrame:
-    """The release's CSVW download (one column per measure, statuses beside it) as a long table."""
-    registry = json.loads((settings.var_dir / "registry.json").read_text())
-    directory = Path(registry["releases"][name]["dir"])
-    stem = name.replace("/", "-")
-    wide = release_csv(directory, stem, dtype={"period": str})
-    long = wide.melt(["area", "period", "component"], MEASURES, var_name="measure", value_name="value")
-    status = release_csv(directory, stem, status=True, dtype=str).drop(columns="area_name")
-    long = long.merge(status, on=["area", "period", "component", "measure"], how="left")
-    return long.fillna({"status": ""})
-
-
 def _geography_lookup() -> pd.DataFrame:
     return pd.read_csv(DATA_DIR / "lookups" / "lsoa11_wd19_lad19.csv.gz", dtype=str)
 
 
 def test_every_london_ward_has_one_observation_per_concept_and_measure(spi_settings):
-    table = _published_csv(spi_settings, "spi-ward/london-2019")
+    table = published_long(spi_settings, "spi-ward/london-2019")
     method = load_method(select(load_datasets(DATA_DIR / "datasets.toml"), ["spi-ward/london-2019"])[0])
     concepts = {"spi"} | {d.id for d in method.dimensions} | {c.id for c in method.scored_components}
     concepts |= {i.id for i in method.indicators}
@@ -124,7 +110,7 @@ def test_a_ward_indicator_is_the_population_weighted_mean_of_its_lsoas(spi_setti
     population = pd.read_csv(DATA_DIR / "iod2019" / "file6_population.csv.gz").set_index("lsoa")
     weights = population.loc[sorted(lsoas), "total"]
     expected = (values.loc[sorted(lsoas), "distance_gp"] * weights).sum() / weights.sum()
-    table = _published_csv(spi_settings, "spi-ward/london-2019")
+    table = published_long(spi_settings, "spi-ward/london-2019")
     published = table.query(
         "area == @ABBEY and component == 'road-distance-to-gp' and measure == 'indicator-value'"
     )["value"].item()
@@ -134,35 +120,9 @@ def test_a_ward_indicator_is_the_population_weighted_mean_of_its_lsoas(spi_setti
 def test_anyone_can_recompute_the_spi_from_the_published_values_and_method(spi_settings):
     """Indicator values from the release CSV and parameters from the published method graph only."""
     vocabulary = Graph().parse(VOCAB_DIR / "spi-london.ttl", format="turtle", publicID=BASE)
-    plan = URIRef(BASE + "def/method/spi-london-v1")
-    table = _published_csv(spi_settings, "spi-ward/london-2019")
+    table = published_long(spi_settings, "spi-ward/london-2019")
     ward = table[table["area"] == ABBEY].pivot(index="component", columns="measure", values="value")
-    component_scores: dict[str, list[float]] = {}
-    for node in vocabulary.objects(plan, LI.indicatorParameters):
-        concept = vocabulary.value(node, LI.indicator)
-        name = str(vocabulary.value(concept, SKOS.notation))
-        utopia, dystopia = (float(vocabulary.value(node, p)) for p in (LI.utopia, LI.dystopia))
-        transform = {"identity": lambda x: x, "sqrt": np.sqrt, "log": np.log}[
-            str(vocabulary.value(node, LI.transform))
-        ]
-        x = ward.loc[name, "indicator-value"]
-        expected = np.clip(
-            100 * (transform(x) - transform(dystopia)) / (transform(utopia) - transform(dystopia)), 0, 100
-        )
-        assert ward.loc[name, "spi-score"] == pytest.approx(expected, abs=1e-3), (
-            name
-        )  # values are published to 6 dp
-        component = str(vocabulary.value(vocabulary.value(concept, SKOS.broader), SKOS.notation))
-        component_scores.setdefault(component, []).append(expected)
-    dimensions: dict[str, list[float]] = {}
-    for component, values in component_scores.items():  # equal weights, as the method says
-        assert ward.loc[component, "spi-score"] == pytest.approx(np.mean(values), abs=1e-3)
-        concept = URIRef(BASE + f"def/concept/spi-london/{component}")
-        dimension = str(vocabulary.value(vocabulary.value(concept, SKOS.broader), SKOS.notation))
-        dimensions.setdefault(dimension, []).append(np.mean(values))
-    assert len(dimensions) == 3
-    expected_spi = np.mean([np.mean(v) for v in dimensions.values()])
-    assert ward.loc["spi", "spi-score"] == pytest.approx(expected_spi, abs=1e-3)
+    assert_recomputed(vocabulary, BASE, "spi-london-v1", ward)
 
 
 def test_goalposts_from_the_london_range_clip_no_2019_ward(ward_spec):
@@ -175,7 +135,7 @@ def test_goalposts_from_the_london_range_clip_no_2019_ward(ward_spec):
 
 
 def test_the_suppressed_value_is_imputed_and_flagged(spi_settings):
-    table = _published_csv(spi_settings, "spi-ward/london-2019")
+    table = published_long(spi_settings, "spi-ward/london-2019")
     flagged = table[table["status"] == "imputed"]
     assert set(flagged["component"]) == {"not-entering-higher-education"}
     assert set(flagged["measure"]) == {"indicator-value", "spi-score"}
@@ -276,7 +236,7 @@ def test_borough_components_agree_with_barking_and_dagenhams_published_2018_scor
     theirs = pd.DataFrame([f["properties"] for f in json.loads(LBBD_FILE.read_text())["features"]])[
         ["NAME", "ps2018", "hw2018"]
     ]
-    table = _published_csv(spi_settings, "spi-lad/london-2019")
+    table = published_long(spi_settings, "spi-lad/london-2019")
     names = pd.read_csv(DATA_DIR / "lookups" / "lsoa11_wd19_lad19.csv.gz", dtype=str)[["lad", "lad_name"]]
     codes = dict(zip(names["lad_name"].str.upper(), names["lad"], strict=False))
     theirs["area"] = theirs["NAME"].map(codes)

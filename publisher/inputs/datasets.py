@@ -45,6 +45,9 @@ class DatasetSpec:
     # Builders from LSOA-level inputs keyed by another vintage than their areas': the inputs' LSOA
     # vintage (an id of data/geography.toml), carried across to the areas by the gazetteer.
     lsoa_vintage: str = ""
+    # Indicator columns an edition publishes only as counts, made rates here as the official score is:
+    # column → {numerator = a column of the indicator file, population = a population of `denominators`}.
+    rates: dict = field(default_factory=dict)
     revision_note: str = ""  # why this revision replaces the one before it (published as adms:versionNotes)
     root: Path = Path(".")
     source: DatasetSpec | None = field(default=None, compare=False, repr=False)

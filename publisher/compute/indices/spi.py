@@ -87,17 +87,21 @@ def area_panel(spec: DatasetSpec, method: Method, only_areas: set[str] | None = 
     """Population-weighted area means of every indicator, for the dataset's level and period."""
     files = spec.inputs["indicators"]  # a list of files, or (a method for several editions) role → file
     paths = files if isinstance(files, dict) else {name: name for name in files}
+    rates = _rates(spec)
     lsoa_values = None
     for name in dict.fromkeys(i.source["file"] for i in method.indicators):
         if name not in paths:
             raise ValueError(f"{spec.name}: method file uses {name!r}, which is not among inputs.indicators")
         columns = sorted({i.source["column"] for i in method.indicators if i.source["file"] == name})
+        read = {rates[c][0] if c in rates else c: c for c in columns}  # file column → method column
         frame = read_input(
-            spec.input_path(paths[name]), {"lsoa": "code", **dict.fromkeys(columns, "optional-decimal")}
+            spec.input_path(paths[name]), {"lsoa": "code", **dict.fromkeys(read, "optional-decimal")}
         )
-        frame = frame.rename(columns={c: f"{name}:{c}" for c in columns})
+        frame = frame.rename(columns={source: f"{name}:{c}" for source, c in read.items()})
         lsoa_values = frame if lsoa_values is None else lsoa_values.merge(frame, on="lsoa")
-    bases = sorted({i.source.get("population", "total") for i in method.indicators})
+    bases = sorted(
+        {i.source.get("population", "total") for i in method.indicators} | {b for _, b in rates.values()}
+    )
     wanted = {base: spec.denominator_columns(base) for base in bases}
     columns = sorted({column for names in wanted.values() for column in names})
     people = read_input(
@@ -116,7 +120,12 @@ def area_panel(spec: DatasetSpec, method: Method, only_areas: set[str] | None = 
             f"{spec.name}: data/geography.toml has no lookup from LSOAs of {spec.lsoa_vintage!r} to areas "
             f"of {spec.geography_vintage!r} and their {GROUP_OF[spec.geography_level]}s"
         )
-    lsoas = lsoa_values.merge(population, on="lsoa").merge(grouping, on="lsoa")
+    lsoa_values = lsoa_values.merge(population, on="lsoa")
+    for name in paths:
+        for column, (_, base) in rates.items():
+            if f"{name}:{column}" in lsoa_values:
+                lsoa_values[f"{name}:{column}"] /= lsoa_values[base]
+    lsoas = lsoa_values.merge(grouping, on="lsoa")
     if only_areas is not None:
         lsoas = lsoas[lsoas["lsoa"].isin(only_areas)]
     values = {}
@@ -139,6 +148,23 @@ def area_panel(spec: DatasetSpec, method: Method, only_areas: set[str] | None = 
     if spec.geography_level == "ward":  # the wards of the districts covered that no LSOA falls in
         empty = sorted(set(parent.index[parent.isin(set(groups))]) - set(units))
     return AreaPanel(raw, groups, areas, lsoas["lsoa"].nunique(), empty)
+
+
+def _rates(spec: DatasetSpec) -> dict[str, tuple[str, str]]:
+    """The dataset's ``rates``: method column → (numerator column, population), each checked."""
+    found = {}
+    for column, rate in spec.rates.items():
+        if not (
+            isinstance(rate, dict)
+            and set(rate) == {"numerator", "population"}
+            and all(isinstance(v, str) for v in rate.values())
+        ):
+            raise ValueError(
+                f"{spec.name}: rates.{column} must be a table of a numerator column and a population, "
+                f"not {rate!r}"
+            )
+        found[column] = (rate["numerator"], rate["population"])
+    return found
 
 
 def observations(method: Method, scores: Scores, period: str) -> pd.DataFrame:

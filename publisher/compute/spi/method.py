@@ -69,6 +69,13 @@ class Component:
     weights: str = "equal"  # equal | explicit | pca
     definition: str = ""
     omitted: str = ""  # why the component has no indicator here; omitted components are not scored
+    # Overrides the method's minimum_coverage; 0 lets imputation fill a component of which nothing is
+    # present (a component of one indicator can be imputed at all only so).
+    minimum_coverage: float | None = None
+
+    def coverage(self, method: Method) -> float:
+        """The share of the component's weight that must be present for it to be scored."""
+        return method.minimum_coverage if self.minimum_coverage is None else self.minimum_coverage
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,7 @@ class Method:
     pca_reference_period: str | None = None
     progress_threshold: float = 1.0  # score points; smaller changes are not significant
     progress_colours: dict = field(default_factory=dict)
+    notes: str = ""  # what was checked against outside figures, and what could not be
 
     @property
     def notation(self) -> str:
@@ -240,6 +248,9 @@ class Method:
             found.append(f"method.imputation must be one of {', '.join(IMPUTATIONS)}")
         if not 0 < self.minimum_coverage <= 1:
             found.append("method.minimum_coverage must be in (0, 1]")
+        for component in self.components:
+            if component.minimum_coverage is not None and not 0 <= component.minimum_coverage <= 1:
+                found.append(f"component {component.id}: minimum_coverage must be in [0, 1]")
         if self.progress_threshold < 0:
             found.append("method.progress.threshold must be >= 0")
         unknown = sorted(set(self.progress_colours) - set(RATINGS))

@@ -97,7 +97,7 @@ def _coverage_ok(method: Method, raw: pd.DataFrame) -> pd.DataFrame:
         if weights is None:  # PCA: coverage by count
             weights = np.full(len(members), 1.0 / len(members))
         present = raw[[i.id for i in members]].notna().to_numpy()
-        result[component.id] = (present * weights).sum(axis=1) >= method.minimum_coverage - 1e-12
+        result[component.id] = (present * weights).sum(axis=1) >= component.coverage(method) - 1e-12
     return pd.DataFrame(result, index=raw.index)
 
 

@@ -85,6 +85,8 @@ def method_graph(method: Method, base: str) -> Graph:
     add((plan, RDFS.label, text(f"{method.title} (method version {method.version})")))
     add((plan, DCTERMS.description, text(method.description)))
     add((plan, li.methodVersion, Literal(method.version)))
+    if method.notes:
+        add((plan, SKOS.note, text(method.notes)))
     add((plan, li.framework, scheme))
     add((plan, li.minimumCoverage, _decimal(method.minimum_coverage)))
     add((plan, li.imputation, Literal(method.imputation)))
@@ -109,6 +111,8 @@ def method_graph(method: Method, base: str) -> Graph:
             add((node, li.omitted, text(component.omitted)))
         else:
             add((node, li.weighting, Literal(component.weights)))
+        if component.minimum_coverage is not None:
+            add((node, li.minimumCoverage, _decimal(component.minimum_coverage)))
     for indicator in method.indicators:
         node = URIRef(f"{plan}#{indicator.id}")
         add((plan, li.indicatorParameters, node))
