@@ -15,6 +15,7 @@ from publisher.published import ENTITIES, Minter, Release, gazetteer, publisher_
 from .pages import number_text, objects
 
 blueprint = Blueprint("scorecards", __name__)
+UNDERLYING = "indicator-value"  # an index's indicator in its own unit (a rate, a proportion)
 HEADLINES = ("average-score", "score", "spi-score", "indicator-value", "count")  # in order of preference
 SIGNIFICANT_PERCENTILES = 5.0  # a move of fewer percentiles of the peers is "no significant change"
 PEERS = {"lsoa": "LSOAs", "ward": "wards", "lad": "districts", "region": "regions", "stp": "STPs"}
@@ -87,23 +88,38 @@ def change(now: tuple[float, int], before: tuple[float, int], rank_direction: st
     ), f"{way} relative to other areas (moved {abs(moved):.1f} percentiles)"
 
 
-def progress(moved: float, threshold: float, edition: str) -> tuple[str, str]:
+def progress(moved: float, threshold: float) -> tuple[str, str]:
     """Rating and words of a change in score between two editions scored by one method, against the
-    method's threshold (score points; higher is better)."""
+    method's threshold (score points; higher is better). The caller says since when."""
     if abs(moved) <= threshold:
         return "no-significant-change", (
-            f"no significant change since {edition} ({moved:+.1f} points; the method counts a change "
-            f"of more than {threshold:g} points)"
+            f"no significant change ({moved:+.1f} points; the method counts a change of more than "
+            f"{threshold:g} points)"
         )
-    if moved > 0:
-        return (
-            "better",
-            f"better: up {moved:.1f} points since {edition} (more than the {threshold:g} that counts)",
-        )
+    way = "better: up" if moved > 0 else "worse: down"
     return (
-        "worse",
-        f"worse: down {-moved:.1f} points since {edition} (more than the {threshold:g} that counts)",
+        "better" if moved > 0 else "worse",
+        f"{way} {abs(moved):.1f} points (more than the {threshold:g} that counts)",
     )
+
+
+def underlying(
+    value: float | None, unit: str, before: float | None, edition: str | None, unit_label: str
+) -> dict | None:
+    """An indicator's value in its own unit beside its score ("21.3 %, down from 27.0 % in 2019"), so
+    that a change reads as more or fewer people and not only as points; ``before`` only from an
+    edition of the same method, whose indicator has the same definition."""
+    if value is None:
+        return None
+
+    def text(number: float) -> str:
+        return f"{100 * number:.1f} %" if unit == "proportion" else number_text(number, unit)
+
+    said = text(value) if unit == "proportion" else f"{text(value)} ({unit_label})"
+    if before is not None and edition:
+        way = "up from" if value > before else "down from" if value < before else "as"
+        said += f", {way} {text(before)} in {edition}"
+    return {"value": value, "unit": unit, "before": before, "text": said}
 
 
 def _threshold(method: str | None, minter: Minter) -> float | None:
@@ -137,6 +153,8 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
     scheme = release.component_scheme
     concept_labels = labels([minter.concept(scheme, c) for c in release.components])
     by_polarity = {} if chosen.rank else _rankers(found, scheme, minter)
+    units = rows.loc[rows["measure"] == UNDERLYING, "unit"].astype(str).unique()
+    unit_labels = labels([minter.concept("unit", u) for u in units])
     out = []
     for component in release.components:
         mine = rows[rows["component"] == component].set_index("measure")
@@ -161,6 +179,7 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
             "rating": None,
             "rating_words": "",
             "change": None,
+            "underlying": None,
         }
         ranked = measure == chosen.measure and chosen.rank and chosen.rank in mine.index
         rank = _number(mine.at[chosen.rank, "value"]) if ranked else None
@@ -182,7 +201,7 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
             moved = None
             same_method = earlier and earlier.get("method") and threshold is not None
             if same_method and value is not None and earlier["value"] is not None:
-                moved = progress(value - earlier["value"], threshold, earlier["edition"])
+                moved = progress(value - earlier["value"], threshold)
             elif earlier and earlier.get("rank") is not None:
                 moved = change((rank, universe), (earlier["rank"], earlier["universe"]), direction)
             if moved is not None:
@@ -190,12 +209,23 @@ def scorecard(code: str, name: str, tables, minter: Minter, labels) -> dict | No
                 row["change"] = {
                     "carried": earlier.get("carried", False),
                     "edition": earlier["edition"],
+                    "period": earlier["period"],
                     "value": earlier["value"],
                     "rank": earlier["rank"],
                     "universe": earlier["universe"],
                     "rating": key,
                     "words": words,
                 }
+        if measure != UNDERLYING and UNDERLYING in mine.index:
+            earlier = (previous or {}).get(component, {})
+            own = str(mine.at[UNDERLYING, "unit"])
+            row["underlying"] = underlying(
+                _number(mine.at[UNDERLYING, "value"]),
+                own,
+                earlier.get("underlying") if earlier.get("method") else None,
+                earlier.get("period"),
+                unit_labels.get(minter.concept("unit", own), own),
+            )
         out.append(row)
     publisher = publisher_of(release, current_app.config["LOCALINDEX_SETTINGS"])
     return {
@@ -280,7 +310,9 @@ def _previous(name: str, release: Release, tables, code: str) -> dict[str, dict]
         rank = _number(part.at[chosen.rank, "value"]) if chosen.rank and chosen.rank in part.index else None
         result[str(component)] = {
             "edition": edition,
+            "period": found.release.period or edition,
             "value": _number(part.at[chosen.measure, "value"]),
+            "underlying": _number(part.at[UNDERLYING, "value"]) if UNDERLYING in part.index else None,
             "rank": None if rank is None else int(rank),
             "universe": int(found.release.universe),
             "method": found.release.method if same_method else None,
@@ -304,6 +336,7 @@ def _carried_previous(code: str, release: Release, edition: str, measure: str) -
         if earlier and earlier["how"] == "carried" and earlier["rank"] is not None:
             result[component] = {
                 "edition": edition,
+                "period": earlier["period"] or edition,
                 "value": earlier["value"],
                 "rank": earlier["rank"],
                 "universe": earlier["peers"],

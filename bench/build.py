@@ -268,7 +268,7 @@ def report_build(run: dict, releases: dict) -> float:
     wall, timings = run["seconds"], run["result"]
     observations = sum(r["observations"] for r in releases.values())
     triples = sum(r["triples"] for r in releases.values())
-    writing = {n: v for n, steps in timings.items() for k, v in steps.items() if k.startswith("RDF written")}
+    writing = {n: v for n, steps in timings.items() for k, v in steps.items() if k.startswith("RDF")}
     writer_rate = sum(releases[n]["triples"] for n in writing) / sum(writing.values())
     print(f"datasets ({len(releases)}), seconds of the steps the build times:")
     for name, r in releases.items():

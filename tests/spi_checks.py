@@ -32,6 +32,24 @@ def published_long(settings: Settings, name: str) -> pd.DataFrame:
     return long.fillna({"status": ""})
 
 
+def dereferenced_method(client, base: str, notation: str) -> Graph:
+    """The method as a reader finds it by following links: its document (with its parameter terms),
+    then each concept it scores and every broader concept, each fetched as Turtle from its URI."""
+    graph = Graph()
+    pending, seen = [f"{base}def/method/{notation}"], set()
+    while pending:
+        uri = pending.pop()
+        seen.add(uri)
+        response = client.get(uri.removeprefix(base.rstrip("/")), headers={"Accept": "text/turtle"})
+        assert response.status_code == 200, uri
+        graph.parse(data=response.get_data(as_text=True), format="turtle", publicID=base)
+        for link in (Namespace(base + "def/ontology/").indicator, SKOS.broader):
+            pending += [
+                str(o) for o in graph.objects(None, link) if str(o) not in seen and str(o) not in pending
+            ]
+    return graph
+
+
 def assert_recomputed(method: Graph, base: str, notation: str, ward: pd.DataFrame) -> float:
     """Check every score of one area (``ward``: component × measure) against the method graph's
     goalposts, transforms and equal weights; return the index as recomputed."""

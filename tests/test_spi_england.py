@@ -10,7 +10,6 @@ import re
 
 import pandas as pd
 import pytest
-from rdflib import Graph
 
 from api import create_app
 from publisher.compute.indices.spi import area_panel, load_method
@@ -18,7 +17,7 @@ from publisher.config import Settings
 from publisher.inputs.datasets import load_datasets, select
 from publisher.paths import DATA_DIR
 from tests.conftest import all_published, build_quietly, start_server
-from tests.spi_checks import assert_recomputed, published_long
+from tests.spi_checks import assert_recomputed, dereferenced_method, published_long
 from tests.test_browser import browser, page_of  # noqa: F401  (fixtures)
 
 BASE = Settings().base_uri
@@ -85,9 +84,7 @@ def test_history_gives_2019_and_2025_for_each_of_barking_and_dagenhams_wards(cli
 
 def test_anyone_can_recompute_a_wards_scores_in_both_editions_from_the_csvs_and_method_graph(client):
     """The method graph as the server publishes it at its URI, the values from each release's CSV."""
-    response = client.get("/def/method/spi-england-v1", headers={"Accept": "text/turtle"})
-    assert response.status_code == 200
-    method = Graph().parse(data=response.get_data(as_text=True), format="turtle", publicID=BASE)
+    method = dereferenced_method(client, BASE, "spi-england-v1")
     ward = wards_of(BARKING)[0]
     settings = client.application.config["LOCALINDEX_SETTINGS"]
     index = {}
@@ -144,10 +141,14 @@ def test_ward_scorecards_show_direction_of_travel_in_words(browser, england_serv
         "table.scorecard-table"
     )
     index = card.locator("tbody tr", has_text="Social Progress Index")
-    words = index.locator("td").last.inner_text()
+    words = index.locator("td").nth(3).inner_text()  # value, rank, decile, change, rating
     assert re.search(
-        r"(better: up|worse: down) \d+\.\d points since 2019|no significant change since 2019", words
+        r"(better|worse|no significant change) since 2019: rank [\d,]+ of 6,793 then; "
+        r"(better: up \d+\.\d points|worse: down \d+\.\d points|no significant change)",
+        words,
     )
+    overcrowding = card.locator("tbody tr", has_text="Household overcrowding").locator(".underlying")
+    assert re.search(r"\d+\.\d %, (up|down) from \d+\.\d % in 2019", overcrowding.inner_text())
     rows = card.locator("tbody tr")
     assert rows.count() == 1 + 3 + 5 + 7
     assert card.locator("td .rating").count() >= 2 * rows.count()  # a rating and a change on every row

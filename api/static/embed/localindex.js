@@ -116,10 +116,10 @@
         data.scorecards.forEach(function (card, i) {
           var rows = card.rows.map(function (row) {
             var rating = row.rating ? el("span", { "class": "rating rating-" + row.rating }, [row.rating_words]) : "";
-            var change = row.change ? el("span", { "class": "rating rating-" + row.change.rating }, [row.change.words + " since " + row.change.edition]) : "";
+            var change = row.change ? el("span", { "class": "rating rating-" + row.change.rating }, [row.change.words + " since " + row.change.period]) : "";
             return el("tr", { role: "row" }, [
               el("th", { scope: "row", role: "rowheader" }, [row.label]),
-              el("td", { "class": "num", role: "cell", "data-label": "Value" }, [link(row.observation, row.text)]),
+              el("td", { "class": "num", role: "cell", "data-label": "Value" }, [link(row.observation, row.text)].concat(row.underlying ? [el("br", {}, []), el("span", { "class": "meta underlying" }, [row.underlying.text])] : [])),
               el("td", { "class": "num", role: "cell", "data-label": "Rank among peers" }, [row.rank ? row.rank.toLocaleString("en-GB") + " of " + row.universe.toLocaleString("en-GB") : "not ranked"]),
               el("td", { role: "cell", "data-label": "Rating" }, [rating]), el("td", { role: "cell", "data-label": "Change" }, [change])
             ]);

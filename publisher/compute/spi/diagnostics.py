@@ -77,7 +77,8 @@ def diagnose(component: str, names: list[str], items: np.ndarray) -> ComponentDi
     constant = complete.std(axis=0) == 0
     if constant.any():
         return ComponentDiagnostics(component, tuple(names), len(complete), None, None, None, None)
-    share, _ = first_component(complete)
+    share, loadings = first_component(complete)
+    contrast = loadings.sum() < 1e-9  # the first component opposes the indicators: no PCA weights
     return ComponentDiagnostics(
         component,
         tuple(names),
@@ -85,5 +86,5 @@ def diagnose(component: str, names: list[str], items: np.ndarray) -> ComponentDi
         cronbach_alpha(complete),
         kmo(complete),
         share,
-        tuple(float(w) for w in pca_weights(complete)),
+        None if contrast else tuple(float(w) for w in pca_weights(complete)),
     )

@@ -100,11 +100,13 @@ def method_graph(method: Method, base: str) -> Graph:
     for rating, colour in sorted(method.progress_colours.items()):
         node = URIRef(f"{plan}#rating-{rating}")
         add((plan, li.progressRating, node))
+        add((node, RDF.type, li.RatingStyle))
         add((node, SKOS.exactMatch, URIRef(minter.concept("progress-rating", rating))))
         add((node, li.ratingColour, Literal(colour)))
     for component in method.components:
         node = URIRef(f"{plan}#component-{component.id}")
         add((plan, li.componentRule, node))
+        add((node, RDF.type, li.ComponentRule))
         add((node, li.component, concept(component.id)))
         add((node, RDFS.label, text(component.label)))
         if component.omitted:
@@ -116,6 +118,7 @@ def method_graph(method: Method, base: str) -> Graph:
     for indicator in method.indicators:
         node = URIRef(f"{plan}#{indicator.id}")
         add((plan, li.indicatorParameters, node))
+        add((node, RDF.type, li.IndicatorParameters))
         add((node, li.indicator, concept(indicator.id)))
         add((node, li.component, concept(indicator.component)))
         add((node, li.utopia, _decimal(indicator.utopia)))
