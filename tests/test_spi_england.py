@@ -113,6 +113,21 @@ def test_a_carried_2019_indicator_is_the_weighted_mean_of_its_2011_lsoas():
     assert panel.raw.loc[(ward, "2019"), "employment-deprivation"] == pytest.approx(expected, rel=1e-12)
 
 
+def test_the_2019_edition_states_what_became_of_every_2011_lsoa():
+    """Unchanged, split, merged and irregular LSOAs as the ONS lookup codes them (counted here from the
+    bundled lookup), as the build's checks and the dataset's description state them."""
+    changes = pd.read_csv(DATA_DIR / "lookups" / "lsoa11_lsoa21.csv.gz", dtype=str)
+    english = changes[changes["lsoa11"].str.startswith("E")].drop_duplicates("lsoa11")
+    codes = {"U": "unchanged", "S": "split", "M": "merged", "X": "irregular"}
+    expected = english["change"].map(codes).value_counts().to_dict()
+    spec = select(load_datasets(DATA_DIR / "datasets.toml"), [EDITIONS[0]])[0]
+    assert area_panel(spec, load_method(spec)).fates == expected
+    assert sum(expected.values()) == 32_844
+    description = " ".join(spec.description.split())
+    for fate, count in expected.items():
+        assert f"{count:,} {fate}" in description.replace("irregularly redrawn", "irregular"), fate
+
+
 def test_the_2019_employment_rate_is_the_published_score_within_the_numerators_rounding():
     """The 2019 Employment score is the domain's numerator over File 6's working-age population. File 8
     rounds the numerator to a multiple of 5 (and suppresses it below 10), so the rate made here is within

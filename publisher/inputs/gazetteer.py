@@ -233,6 +233,12 @@ class Gazetteer:
             return shares.rename(columns={"from": "lsoa"})[["lsoa", "group", "share"]]
         return direct
 
+    def fates(self, vintage: str, codes: pd.Series) -> dict[str, int]:
+        """How many of ``codes`` (LSOAs of ``vintage``) the ONS change lookup says were unchanged,
+        split, merged or irregularly redrawn in the next vintage."""
+        rows = self.changes[(self.changes["old_vintage"] == vintage) & self.changes["old"].isin(codes)]
+        return {str(k): int(v) for k, v in rows.drop_duplicates("old")["relation"].value_counts().items()}
+
     def _changes_between(self, source: str, target: str) -> pd.DataFrame:
         """(from, to) pairs of LSOA codes of ``source`` and ``target``, whichever way the lookup runs."""
         forward = self.changes[

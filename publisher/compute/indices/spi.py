@@ -41,6 +41,7 @@ class AreaPanel:
     areas: pd.DataFrame
     lsoas: int
     areas_without_data: list[str]  # wards of the districts covered that receive no LSOA
+    fates: dict[str, int]  # LSOAs carried from another vintage, by what became of them (unchanged, split…)
 
 
 def load_method(spec: DatasetSpec) -> Method:
@@ -66,6 +67,7 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
     checks = [
         f"{len(panel.areas):,} {spec.geography_level} areas ({spec.geography_vintage}) from {panel.lsoas:,} "
         f"LSOAs; {len(empty):,} areas of their districts receive no LSOA",
+        *_carried_check(spec, panel),
         f"scored with method {method.notation}: {len(method.indicators)} indicators in "
         f"{len(method.scored_components)} of {len(method.components)} components; {imputed} indicator "
         f"value(s) imputed ({method.imputation})",
@@ -81,6 +83,14 @@ def build(spec: DatasetSpec, minter: Minter, only_areas: set[str] | None = None)
             graph, dataset, minter, method, scores, diagnostics
         ),
     )
+
+
+def _carried_check(spec: DatasetSpec, panel: AreaPanel) -> list[str]:
+    """What became of the LSOAs carried from another vintage, for the build's checks."""
+    if not panel.fates:
+        return []
+    said = ", ".join(f"{n:,} {fate}" for fate, n in sorted(panel.fates.items()))
+    return [f"LSOAs ({spec.lsoa_vintage}) carried to the areas by the ONS change lookup: {said}"]
 
 
 def area_panel(spec: DatasetSpec, method: Method, only_areas: set[str] | None = None) -> AreaPanel:
@@ -147,7 +157,9 @@ def area_panel(spec: DatasetSpec, method: Method, only_areas: set[str] | None = 
     empty = []
     if spec.geography_level == "ward":  # the wards of the districts covered that no LSOA falls in
         empty = sorted(set(parent.index[parent.isin(set(groups))]) - set(units))
-    return AreaPanel(raw, groups, areas, lsoas["lsoa"].nunique(), empty)
+    carried = places.lsoa_base(spec.geography_vintage) != spec.lsoa_vintage
+    fates = places.fates(spec.lsoa_vintage, lsoas["lsoa"].drop_duplicates()) if carried else {}
+    return AreaPanel(raw, groups, areas, lsoas["lsoa"].nunique(), empty, fates)
 
 
 def _rates(spec: DatasetSpec) -> dict[str, tuple[str, str]]:
