@@ -287,11 +287,9 @@ def _previous(name: str, release: Release, tables, code: str) -> dict[str, dict]
     """Headline value and rank per component in the newest earlier edition of the series."""
     releases = tables.releases()
     earlier = [
-        (r.period or "", r.edition, n)
+        (*r.order, n)
         for n, r in releases.items()
-        if r.series == release.series
-        and (r.period or "", r.edition) < (release.period or "", release.edition)
-        and not r.member
+        if r.series == release.series and r.order < release.order and not r.member
     ]
     same_method = [e for e in earlier if release.method and releases[e[2]].method == release.method]
     if not earlier:

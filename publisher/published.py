@@ -159,6 +159,11 @@ class Release:
     replaced: str = ""  # and the date
     history: tuple[Release, ...] = field(default=(), repr=False)  # earlier revisions, oldest first
 
+    @property
+    def order(self) -> tuple[str, str]:
+        """Where the edition stands among its series': by period, then edition (history, scorecards)."""
+        return (self.period or "", self.edition)
+
     @classmethod
     def from_record(cls, name: str, record: dict[str, Any]) -> Release:
         """The record of a registry or manifest entry ``record`` registered as ``name``."""

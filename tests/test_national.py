@@ -15,6 +15,7 @@ from rdflib import Graph
 from rdflib.namespace import SKOS as SKOS_TERMS
 
 from api import create_app
+from publisher.paths import DATA_DIR
 from publisher.store import current_snapshot
 from tests.conftest import build_quietly, release_csv, start_server
 from tests.test_aggregate import _file10, _rank_column
@@ -239,6 +240,22 @@ def test_history_answers_every_edition_on_todays_districts(national_settings):
     icb = client.get("/api/v1/areas/E54000029/history").get_json()
     assert [e["how"] for e in icb["editions"]] == ["carried", "carried", "published"]
     assert all(e["peers"] == 42 for e in icb["editions"])
+
+
+def test_both_england_spi_editions_score_every_2025_ward_under_one_method(national_settings):
+    """Issue 22: 6,793 wards of May 2025, each with an index score in both editions, one method URI."""
+    client = create_app(national_settings).test_client()
+    wards = set(pd.read_csv(DATA_DIR / "lookups" / "lsoa21_wd25_lad25.csv.gz", dtype=str)["ward"])
+    methods = set()
+    for edition in ("2019", "2025"):
+        described = client.get(f"/api/v1/datasets/spi-ward/england-{edition}").get_json()
+        methods.add(described["method"])
+        assert described["geography_vintage"] == "WD25"
+        release = current_snapshot(national_settings).releases[f"spi-ward/england-{edition}"]
+        table = release_csv(Path(release["dir"]), f"spi-ward-england-{edition}")
+        index = table[table["component"] == "spi"].set_index("area")["spi-score"]
+        assert set(index.index) == wards and len(wards) == 6_793 and index.between(0, 100).all()
+    assert len(methods) == 1 and methods.pop().endswith("/def/method/spi-england-v1")
 
 
 def test_the_england_spi_aggregates_by_population_to_296_districts_and_42_icbs(national_settings):

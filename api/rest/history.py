@@ -125,7 +125,7 @@ def _own_releases() -> list[Release]:
     another's)."""
     releases = tables().releases()
     own = (r for name, r in releases.items() if name.count("/") == 1)
-    return sorted(own, key=lambda r: (r.period or "", r.edition))
+    return sorted(own, key=lambda r: r.order)
 
 
 def _editions(area: Vintage, series: str | None, component: str | None) -> list[Edition]:
