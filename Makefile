@@ -66,7 +66,7 @@ vendor:
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/LICENSE api/static/vendor/leaflet/
 	cp -r node_modules/leaflet/dist/images api/static/vendor/leaflet/
 	cp node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css api/static/vendor/yasgui/
-	node vendor-licences.js @zazuko/yasgui > api/static/vendor/yasgui/LICENSE
+	node scripts/vendor-licences.js @zazuko/yasgui > api/static/vendor/yasgui/LICENSE
 	cp node_modules/redoc/bundles/redoc.standalone.js node_modules/redoc/LICENSE api/static/vendor/redoc/
 	cp node_modules/redoc/bundles/redoc.standalone.js.LICENSE.txt api/static/vendor/redoc/
 	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE node_modules/axe-core/LICENSE-3RD-PARTY.txt tests/vendor/axe-core/

@@ -1,4 +1,4 @@
-// `node vendor-licences.js PACKAGE` prints the licence notice of an npm package bundled into
+// `node scripts/vendor-licences.js PACKAGE` prints the licence notice of an npm package bundled into
 // api/static/vendor/ (make vendor): the package's own licence and that of every package it depends on,
 // recursively (what its bundle may hold), each with its licence file where the package ships one.
 // For packages that ship none (the YASGUI packages), the licence their package.json declares.
@@ -22,7 +22,7 @@ OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
 CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.`;
 
 function directory(name) {
-  return path.join(__dirname, "node_modules", name);
+  return path.join(__dirname, "..", "node_modules", name);
 }
 
 function manifest(name) {
@@ -59,7 +59,7 @@ function notice(name) {
 
 const root = process.argv[2];
 if (!root) {
-  console.error("usage: node vendor-licences.js PACKAGE");
+  console.error("usage: node scripts/vendor-licences.js PACKAGE");
   process.exit(2);
 }
 const names = [root, ...[...bundled(root)].filter((n) => n !== root).sort()];
