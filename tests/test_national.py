@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from rdflib import Graph
+from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import SKOS as SKOS_TERMS
 
 from api import create_app
@@ -56,6 +56,7 @@ EXPECTED = {
 QB = "http://purl.org/linked-data/cube#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 SKOS_NOTE = SKOS_TERMS.note
+LI = Namespace("http://127.0.0.1:8080/def/ontology/")
 
 
 @pytest.fixture(scope="module")
@@ -255,6 +256,10 @@ def test_both_england_spi_editions_score_every_2025_ward_under_one_method(nation
         table = release_csv(Path(release["dir"]), f"spi-ward-england-{edition}")
         index = table[table["component"] == "spi"].set_index("area")["spi-score"]
         assert set(index.index) == wards and len(wards) == 6_793 and index.between(0, 100).all()
+        metadata = Graph().parse(Path(release["dir"]) / f"spi-ward-england-{edition}-metadata.ttl")
+        diagnostics = list(metadata.objects(URIRef(described["uri"]), LI.componentDiagnostics))
+        alphas = [metadata.value(d, LI.cronbachAlpha) for d in diagnostics]
+        assert len(diagnostics) == 5 and sum(a is not None for a in alphas) == 2  # Shelter, Health
     assert len(methods) == 1 and methods.pop().endswith("/def/method/spi-england-v1")
 
 
