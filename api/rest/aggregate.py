@@ -105,7 +105,7 @@ def aggregate_posted():
                 )
     else:
         method = minter().method("aggregate-by-declared-rule")
-        parts = _pieces(found, "posted", codes)
+        parts = _posted_pieces(found, codes)
         for component in components:
             for measure in found.measures:
                 rule = _rules()[measure].aggregation_rule
@@ -296,7 +296,7 @@ def _by_rule_to_level(found: PublishedDataset, level: str, component: str) -> di
             f"level: {level!r} is not a coarser level that the {found.release.vintage} areas of {found.name} "
             f"can be assigned to; on offer: {', '.join(offered) or 'none'}",
         )
-    pieces = _pieces(found, target.id)
+    pieces = _level_pieces(found, target.id)
     split = pieces["part"][pieces["part"].duplicated()]
     if len(split) and rule != "population-weighted-mean":
         raise ApiError(
@@ -330,26 +330,43 @@ def _by_rule_to_level(found: PublishedDataset, level: str, component: str) -> di
     }
 
 
-def _pieces(found: PublishedDataset, target: str, posted: list[str] | None = None) -> pd.DataFrame:
-    """(part, group, share, people, lsoas) rows: the LSOAs that lie in both a part (an area of the
-    dataset) and a group (an area of ``target``, or "posted": the ``posted`` parts), by best fit;
-    ``people`` is their bundled population and ``share`` their part of the part's. A part that spans
-    several groups is shared among them by population."""
+def _area_lsoas(found: PublishedDataset) -> tuple[str | None, pd.DataFrame | None]:
+    """The LSOA vintage the dataset's areas are made of, and (lsoa, part) rows putting those LSOAs in
+    the areas (by best fit); None where the areas are LSOAs themselves."""
     places = gazetteer()
     vintage = found.release.vintage
     base = places.lsoa_base(vintage)
-    parts = places.grouping(base, vintage) if base != vintage else None
-    if posted is not None:
-        lsoas = parts if parts is not None else pd.DataFrame({"lsoa": posted, "group": posted})
-        lsoas = lsoas.rename(columns={"group": "part"})[["lsoa", "part"]]
-        lsoas = lsoas[lsoas["part"].isin(set(posted))].assign(group="posted")
-    else:
-        lsoas = places.grouping(base, target)[["lsoa", "group"]]
-        if parts is None:
-            lsoas = lsoas.assign(part=lsoas["lsoa"])
-        else:
-            lsoas = lsoas.merge(parts.rename(columns={"group": "part"})[["lsoa", "part"]], on="lsoa")
-    people = places.populations.get(base)
+    if base == vintage:
+        return base, None
+    return base, places.grouping(base, vintage).rename(columns={"group": "part"})[["lsoa", "part"]]
+
+
+def _level_pieces(found: PublishedDataset, target: str) -> pd.DataFrame:
+    """Pieces (see ``_pieces``) of the dataset's areas in the areas of the vintage ``target``."""
+    base, parts = _area_lsoas(found)
+    lsoas = gazetteer().grouping(base, target)[["lsoa", "group"]]
+    lsoas = lsoas.assign(part=lsoas["lsoa"]) if parts is None else lsoas.merge(parts, on="lsoa")
+    return _pieces(lsoas, base)
+
+
+def _posted_pieces(found: PublishedDataset, posted: list[str]) -> pd.DataFrame:
+    """Pieces (see ``_pieces``) of the posted areas of the dataset, all in one group, "posted"; an area
+    no lookup lists counts alone."""
+    base, parts = _area_lsoas(found)
+    if parts is None:
+        parts = pd.DataFrame({"lsoa": posted, "part": posted})
+    pieces = _pieces(parts[parts["part"].isin(set(posted))].assign(group="posted"), base)
+    missing = sorted(set(posted) - set(pieces["part"]))
+    extra = pd.DataFrame({"part": missing, "group": "posted", "people": 0.0, "lsoas": 1, "share": 1.0})
+    return pd.concat([pieces, extra], ignore_index=True) if missing else pieces
+
+
+def _pieces(lsoas: pd.DataFrame, base: str | None) -> pd.DataFrame:
+    """(part, group, share, people, lsoas) rows from (lsoa, part, group) rows: the LSOAs that lie in
+    both a part (an area of the dataset) and a group; ``people`` is their bundled population (of the
+    LSOA vintage ``base``) and ``share`` their part of the part's. A part that spans several groups
+    is shared among them by population."""
+    people = gazetteer().populations.get(base)
     lsoas = lsoas.assign(people=lsoas["lsoa"].map(people.counts).fillna(0) if people else 1.0)
     pieces = lsoas.groupby(["part", "group"], as_index=False).agg(
         people=("people", "sum"), lsoas=("lsoa", "size")
@@ -357,9 +374,7 @@ def _pieces(found: PublishedDataset, target: str, posted: list[str] | None = Non
     whole = pieces.groupby("part")["people"].transform("sum")
     even = 1 / pieces.groupby("part")["part"].transform("size")
     pieces["share"] = (pieces["people"] / whole).where(whole > 0, even)
-    missing = sorted(set(posted or []) - set(pieces["part"]))  # parts no lookup lists: counted alone
-    extra = pd.DataFrame({"part": missing, "group": "posted", "people": 0.0, "lsoas": 1, "share": 1.0})
-    return pd.concat([pieces, extra], ignore_index=True) if missing else pieces
+    return pieces
 
 
 def _combine(found: PublishedDataset, pieces: pd.DataFrame, component: str, measure: str, rule: str):
