@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_file
 
-from publisher.published import Minter, Release, download_kind
+from publisher.published import Minter, Release, download_kind, requested_names, requested_workbook
 
 from .negotiation import prefers_html
 
@@ -49,8 +49,13 @@ def index():
     return response
 
 
+def size_text(directory: Path, name: str) -> str:
+    """A release file's size for people, or that it is made when first asked for."""
+    path = directory / name
+    return human_size(path.stat().st_size) if path.is_file() else "made when first asked for"
+
+
 def page_view(minter: Minter, release: Release) -> dict:
-    files = release_files(release.directory)
     return {
         "name": release.name,
         "title": release.title,
@@ -61,7 +66,7 @@ def page_view(minter: Minter, release: Release) -> dict:
                 "href": url,
                 "what": download_kind(name).title.format(name=name),
                 "media_type": download_kind(name).media_type,
-                "size": human_size(files[name].stat().st_size),
+                "size": size_text(release.directory, name),
             }
             for name, url in download_urls(minter, release).items()
         ],
@@ -77,7 +82,7 @@ def human_size(size: int) -> str:
 
 def download_urls(minter: Minter, release: Release) -> dict[str, str]:
     """File name → URL of every file of one revision."""
-    names = sorted(release_files(release.directory))
+    names = sorted([*release_files(release.directory), *requested_names(release.directory)])
     return {n: minter.download(release.series, release.edition, n, release.revision) for n in names}
 
 
@@ -86,6 +91,9 @@ def download_urls(minter: Minter, release: Release) -> dict[str, str]:
 def download(series: str, edition: str, filename: str, revision: int):
     directory = _release(series, edition, revision).directory
     published = release_files(directory)
+    if filename in requested_names(directory):  # a large table's workbook, made once when first asked for
+        cache = current_app.config["LOCALINDEX_SETTINGS"].var_dir / "workbooks"
+        published[filename] = requested_workbook(directory, filename, cache)
     if filename not in published:  # only names the release holds: no path ever comes from the request
         abort(404, description=f"{filename} is not a file of {series}/{edition}; see /downloads/")
     path = published[filename]

@@ -9,6 +9,8 @@ workbook's notes sheet quotes it.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import subprocess
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -144,21 +146,26 @@ class Notes:
 
 
 class WorkbookWriter:
-    """Writes workbooks beside the build. xlsxwriter takes about 5 µs a cell and holds the GIL, so a
-    large table's workbook is written by a process of its own (publisher/workbook.py), on the other
-    core, while the build writes its RDF; a small one in this process, where starting a process would
-    cost more than it saves. Either way a thread waits for it, so the build goes on."""
+    """Writes a small table's workbook beside the build (in a thread, while the build writes its RDF).
+    A large table's is not written by the build: xlsxwriter takes about 5 µs a cell and holds the GIL,
+    and a national build's 16 million cells would cost it over a minute (bench/RESULTS.md). The build
+    leaves the workbook's contents beside the release's files instead, and the workbook is made from
+    them and the release's Parquet when it is first asked for (``requested_workbook``)."""
 
     LARGE = 250_000  # cells
 
     def __init__(self) -> None:
         self._thread = ThreadPoolExecutor(max_workers=1)
 
-    def submit(self, path: Path, tables: list[TypedTable], notes: Notes) -> Future:
+    def submit(self, path: Path, tables: list[TypedTable], notes: Notes) -> Future[Path | None]:
+        """The workbook written at ``path``, or None when it is left to be made on request."""
         contents = notes.contents(tables)
         if sum(t.cells for t in tables) < self.LARGE:
             return self._thread.submit(write_workbook, path, contents)
-        return self._thread.submit(_write_in_a_process, path, contents)
+        recipe_of(path).write_text(contents.portable().to_json(), encoding="utf-8")
+        deferred: Future[Path | None] = Future()
+        deferred.set_result(None)
+        return deferred
 
     def __enter__(self) -> WorkbookWriter:
         return self
@@ -167,13 +174,39 @@ class WorkbookWriter:
         self._thread.shutdown()
 
 
-def _write_in_a_process(path: Path, contents: Contents) -> Path:
-    done = subprocess.run(
-        [sys.executable, "-m", "publisher.workbook", str(path)],
-        input=contents.to_json(),
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"writing {path.name} failed: {done.stderr.strip()[-2000:]}")
-    return path
+def recipe_of(workbook: Path) -> Path:
+    """Where a release keeps the contents of a workbook made on request (hidden: not a download)."""
+    return workbook.with_name(f".{workbook.name}.json")
+
+
+def requested_names(directory: Path) -> list[str]:
+    """The workbooks of the release in ``directory`` that are made on request."""
+    return sorted(p.name[1 : -len(".json")] for p in directory.glob(".*.xlsx.json"))
+
+
+def requested_workbook(directory: Path, name: str, cache: Path) -> Path | None:
+    """The workbook ``name`` of the release in ``directory`` that is made on request: made once (by a
+    process of its own, under a lock, so that two requests make it once) into ``cache``; None when the
+    release has no such workbook."""
+    recipe = recipe_of(directory / name)
+    if not recipe.is_file():
+        return None
+    folder = cache / hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    with (folder / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.exists():
+            partial = folder / f".partial-{name}"
+            contents = Contents.from_json(recipe.read_text(encoding="utf-8")).located(directory)
+            done = subprocess.run(
+                [sys.executable, "-m", "publisher.workbook", str(partial)],
+                input=contents.to_json(),
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"making {name} failed: {done.stderr.strip()[-2000:]}")
+            partial.rename(target)
+    return target

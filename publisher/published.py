@@ -24,6 +24,7 @@ from .compute.summaries import IMD_ONLY, area_summaries, rank_descending, ranks_
 from .compute.summaries import MEASURES as SUMMARY_MEASURES
 from .config import Settings, load_settings
 from .downloads import kind_of as download_kind
+from .downloads import requested_names, requested_workbook
 from .inputs.boundaries import LEVELS as BOUNDARY_LEVELS
 from .inputs.boundaries import boundaries, boundary_note
 from .inputs.datasets import load_datasets
@@ -98,6 +99,8 @@ __all__ = [
     "open_reader",
     "publisher_of",
     "rank_descending",
+    "requested_names",
+    "requested_workbook",
     "search_index",
     "summary_population",
     "ranks_where_complete",

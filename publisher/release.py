@@ -194,7 +194,7 @@ def build_release(
         )
     notes = Notes(spec, shape, publisher.name, sources, minter.method(built.method), revision, derived_from)
     workbook_path = staging / f"{stem}.xlsx"
-    data_files = [*csvw_files.paths, *(t.parquet for t in typed_tables), workbook_path]
+    data_files = [*csvw_files.paths, *(t.parquet for t in typed_tables)]
 
     def describe() -> Graph:
         """The release's metadata, made once its RDF is written (so the build's end time is known)."""
@@ -214,7 +214,7 @@ def build_release(
             build=build,
             revision=revision,
             sources=sources,
-            distributions=_distributions(data_files, stem),
+            distributions=_distributions(data_files, stem, workbook_path),
             method=built.method,
             derived_from=derived_from,
             areas_without_data=built.areas_without_data,
@@ -329,10 +329,12 @@ def build_release(
     )
 
 
-def _distributions(data_files: list[Path], stem: str) -> list[Distribution]:
+def _distributions(data_files: list[Path], stem: str, workbook: Path) -> list[Distribution]:
     """Every file of the release that is a form of its data, with the sizes of those written before its
-    metadata; the N-Triples and the Turtle hold the metadata, so the catalogue states their sizes."""
-    sized = [(p.name, p.stat().st_size) for p in data_files]
+    metadata; the N-Triples and the Turtle hold the metadata, so the catalogue states their sizes. The
+    workbook has its size if the build wrote it, or is made on request (publisher/downloads.py)."""
+    on_request = not workbook.exists()
+    sized = [(p.name, p.stat().st_size) for p in [*data_files, *([] if on_request else [workbook])]]
     unsized = [(f"{stem}.nt.gz", None), (f"{stem}-metadata.ttl", None)]
     distributions = []
     for name, size in sized + unsized:
@@ -340,6 +342,10 @@ def _distributions(data_files: list[Path], stem: str) -> list[Distribution]:
         distributions.append(
             Distribution(name, kind.media_type, kind.title.format(name=name), kind.standard, size)
         )
+    if on_request:
+        kind = kind_of(workbook.name)
+        title = f"{kind.title.format(name=workbook.name)} (made when first asked for)"
+        distributions.append(Distribution(workbook.name, kind.media_type, title, kind.standard, None, True))
     return distributions
 
 

@@ -1,16 +1,16 @@
 """A release's Excel workbook: a notes sheet, then its tables' rows, read from their Parquet files.
 
 Lean on purpose (polars and xlsxwriter only): xlsxwriter takes about 5 µs a cell and holds the GIL,
-so the build runs this module as a process of its own for a large table
-(``python -m publisher.workbook OUT.xlsx`` with the contents as JSON on standard input; see
-publisher/downloads.py), on the other core while it writes the RDF.
+so a large table's workbook is made when it is first asked for, by this module as a process of its
+own (``python -m publisher.workbook OUT.xlsx`` with the contents as JSON on standard input; see
+publisher/downloads.py), not by the build.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -30,6 +30,14 @@ class Contents:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
+
+    def portable(self) -> Contents:
+        """The same contents, naming each Parquet file without its folder (it moves with its release)."""
+        return replace(self, tables=[(Path(p).name, columns) for p, columns in self.tables])
+
+    def located(self, folder: Path) -> Contents:
+        """Portable contents whose Parquet files are in ``folder``."""
+        return replace(self, tables=[(str(folder / Path(p).name), columns) for p, columns in self.tables])
 
     @classmethod
     def from_json(cls, text: str) -> Contents:

@@ -25,7 +25,7 @@ from publisher.rdf.metadata import DCAT, Revision
 from publisher.rdf.uris import Minter
 from publisher.store import current_snapshot
 from publisher.workbook import write_workbook
-from tests.conftest import release_csv
+from tests.conftest import all_published, build_quietly, release_csv
 
 RELEASES = ["imd-lsoa/2019", "imd-lad/2019", "imd-ward/2015", "spi-ward/london-2019", "imd-lad/2025"]
 NUMERIC = {"integer", "decimal"}
@@ -175,25 +175,41 @@ def test_a_table_longer_than_a_sheet_continues_on_the_next(snapshot, tmp_path):
     assert "data, data (2)" in said["Sheets"] and "500 rows a sheet" in said["Sheets"]
 
 
-def test_a_large_table_is_written_by_its_own_process_to_the_same_workbook(snapshot, tmp_path, monkeypatch):
-    """A national table's workbook is written by a process of its own beside the build (xlsxwriter
-    holds the GIL); what it writes is the workbook written in the build's process."""
-    directory, stem, tables = _files(snapshot, "imd-lad/2019")
-    frame = release_csv(directory, stem, dtype=str, keep_default_na=False)
-    written = write_parquet([CsvwTable(tmp_path / tables[0]["url"], frame, tables[0])])
-    notes = _notes("imd-lad/2019")
-    in_thread = write_workbook(tmp_path / "thread.xlsx", notes.contents(written))
-    monkeypatch.setattr(WorkbookWriter, "LARGE", 1)
-    with WorkbookWriter() as workbooks:
-        in_child = workbooks.submit(tmp_path / "child.xlsx", written, notes).result()
-    for (name, one), (other_name, other) in zip(
-        pd.read_excel(in_thread, sheet_name=None).items(),
-        pd.read_excel(in_child, sheet_name=None).items(),
-        strict=True,
-    ):
-        assert name == other_name
-        pd.testing.assert_frame_equal(one, other)
-    assert len(pd.read_excel(in_child, sheet_name="data")) == len(frame)
+def test_a_large_tables_workbook_is_made_once_on_request_as_the_build_would_write_it(tmp_path, monkeypatch):
+    """A large table's workbook is left out of the build (xlsxwriter holds the GIL for minutes of a
+    national build) and made from the release's Parquet when first asked for: the same workbook the
+    build writes, made once, and stated in DCAT as made on request (no size until then)."""
+    name = "spi-lad/london-2019"
+    written = Settings(var_dir=tmp_path / "written" / "var")
+    assert all_published(build_quietly(written, (name,)))
+    monkeypatch.setattr(WorkbookWriter, "LARGE", 1)  # every table is large
+    deferred = Settings(var_dir=tmp_path / "deferred" / "var")
+    assert all_published(build_quietly(deferred, (name,)))  # the gate's catalogue profile (CAT-7) holds
+    release = current_snapshot(deferred).releases[name]
+    directory, stem = Path(release["dir"]), release["stem"]
+    assert not (directory / f"{stem}.xlsx").exists()
+    graph = Graph().parse(directory / f"{stem}-metadata.ttl", format="turtle")
+    workbook = URIRef(f"{deferred.base_uri}downloads/{name}/{stem}.xlsx")
+    assert (URIRef(release["dataset"]), DCAT.distribution, workbook) in graph
+    assert graph.value(workbook, DCAT.byteSize) is None
+    assert graph.value(workbook, URIRef(deferred.base_uri + "def/ontology/madeOnRequest")).toPython() is True
+
+    client = create_app(deferred).test_client()
+    assert client.get("/downloads/").get_json()[name][f"{stem}.xlsx"] == str(workbook)
+    for page in ("/downloads/", f"/data/{name}"):  # said in words until it is made
+        html = client.get(page, headers={"Accept": "text/html"})
+        assert html.status_code == 200 and "made when first asked for" in html.get_data(as_text=True), page
+    first = client.get(f"/downloads/{name}/{stem}.xlsx")
+    assert first.status_code == 200 and first.mimetype.endswith("spreadsheetml.sheet")
+    [made] = (deferred.var_dir / "workbooks").glob(f"*/{stem}.xlsx")
+    when = made.stat().st_mtime_ns
+    assert client.get(f"/downloads/{name}/{stem}.xlsx").data == first.data and made.stat().st_mtime_ns == when
+    built = Path(current_snapshot(written).releases[name]["dir"]) / f"{stem}.xlsx"
+    ours, theirs = (pd.read_excel(p, sheet_name=None) for p in (made, built))
+    assert list(ours) == list(theirs)
+    for sheet in ours:
+        if sheet != "notes":  # the notes name the release's own build
+            pd.testing.assert_frame_equal(ours[sheet], theirs[sheet])
 
 
 @pytest.mark.parametrize("name", RELEASES)

@@ -267,7 +267,7 @@ def test_a_failing_build_publishes_nothing(small_settings, monkeypatch):
 def test_rebuilding_unchanged_inputs_is_a_no_op(small_settings):
     before = _published_state(small_settings)
     outcomes = build_quietly(small_settings, only_areas=fixture_areas())
-    assert len(outcomes) == 19 and {o.status for o in outcomes} == {"unchanged"}
+    assert len(outcomes) == 21 and {o.status for o in outcomes} == {"unchanged"}
     assert _published_state(small_settings) == before
 
 

@@ -88,7 +88,7 @@ def test_datasets_list_the_lsoa_editions_and_their_derived_levels(client):
         f"{series}/{edition}"
         for series in ("imd-lsoa", "imd-ward", "imd-lad", "imd-region", "imd-stp")
         for edition in ("2019", "2015")
-    } | {"spi-ward/london-2019", "spi-lad/london-2019"} | {
+    } | {"spi-ward/london-2019", "spi-lad/london-2019", "spi-ward/england-2019", "spi-ward/england-2025"} | {
         f"{series}/2025"
         for series in ("imd-lsoa", "imd-ward", "imd-lad", "imd-region", "imd-icb", "imd-sub-icb", "imd-pcon")
     }

@@ -38,7 +38,7 @@ LBBD_FILE = SHARED_RAW_DIR / "lbbd_spi" / "LBBD_SPI2018_London_boroughs.geojson"
 @pytest.fixture(scope="module")
 def spi_settings(tmp_path_factory) -> Settings:
     settings = Settings(var_dir=tmp_path_factory.mktemp("spi") / "var")
-    outcomes = build_quietly(settings, ("spi-ward", "spi-lad"))
+    outcomes = build_quietly(settings, ("spi-ward/london-2019", "spi-lad/london-2019"))
     assert all_published(outcomes), [o.error or o.report for o in outcomes]
     return settings
 
@@ -221,7 +221,7 @@ def test_an_inapplicable_method_file_fails_the_build_and_publishes_nothing(tmp_p
     (data / "spi" / "london.toml").write_text(broken)
     settings = spi_settings.with_overrides(datasets_file=data / "datasets.toml")
     before = (spi_settings.var_dir / "registry.json").read_bytes()
-    outcomes = build_quietly(settings, ("spi-ward",), force=True)
+    outcomes = build_quietly(settings, ("spi-ward/london-2019",), force=True)
     assert [o.status for o in outcomes] == ["failed"]
     assert "london.toml: indicator road-traffic-casualties: transform must be one of" in str(
         outcomes[0].error

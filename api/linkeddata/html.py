@@ -10,7 +10,7 @@ from flask import Response, current_app, render_template
 from publisher.published import BOUNDARY_LEVELS, Release, boundaries, publisher_of, vocabulary_measures
 
 from ..citation import cite
-from ..downloads import download_urls, human_size
+from ..downloads import download_urls, size_text
 from ..maps import embed_snippet
 from ..pages import (
     PREFIXES,
@@ -96,7 +96,7 @@ def dataset_page(iri: str, triples, labeller: Labeller, release: Release, curren
                 "title": filename,
                 "href": url,
                 "media_type": media_type_of(filename),
-                "size": human_size((release.directory / filename).stat().st_size),
+                "size": size_text(release.directory, filename),
             }
             for filename, url in download_urls(minter, release).items()
         ],

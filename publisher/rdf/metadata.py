@@ -88,7 +88,8 @@ class Distribution:
     media_type: str
     title: str
     conforms_to: str
-    byte_size: int | None  # None: stated by the catalogue (a file that holds this metadata)
+    byte_size: int | None  # None: stated by the catalogue (a file that holds this metadata), or made later
+    on_request: bool = False  # made when first asked for (a large table's workbook): no size yet
 
 
 def dataset_metadata(
@@ -198,6 +199,8 @@ def dataset_metadata(
         add((node, DCTERMS.license, URIRef(spec.licence_uri)))
         if item.byte_size is not None:
             add((node, DCAT.byteSize, Literal(item.byte_size, datatype=XSD.nonNegativeInteger)))
+        if item.on_request:
+            add((node, li.madeOnRequest, Literal(True)))
 
     _structure(graph, spec, shape, minter)
     return graph
