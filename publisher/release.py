@@ -242,7 +242,8 @@ def build_release(
     clock.step(f"RDF and Excel workbook written: {triples:,} triples")
 
     graph = minter.graph(spec.series, spec.edition, key)
-    components = [c.notation for c in shape.concepts if c.notation in set(table["component"].astype(str))]
+    present = set(table["component"].astype(str).unique())
+    components = [c.notation for c in shape.concepts if c.notation in present]
     points = None if full_shacl else sample_points(area_codes, components, settings.shacl_sample_points)
     with ThreadPoolExecutor(max_workers=1) as background:  # zlib and polars both leave the GIL
         compressed = background.submit(compress, ntriples)
