@@ -174,6 +174,7 @@ class LsoaEdition:
     minter: Minter
     table: pd.DataFrame
     shape: CubeShape
+    names: pd.Series  # area code → name, as the CSV carries them
 
     @classmethod
     def of(cls, settings: Settings) -> LsoaEdition:
@@ -181,7 +182,7 @@ class LsoaEdition:
         minter = Minter.of(settings)
         built = builder(spec.builder)(spec, minter)
         shape = CubeShape.of(spec, minter, built.component_dimension, 1, built.vocabulary)
-        return cls(spec, minter, built.table, shape)
+        return cls(spec, minter, built.table, shape, built.areas.set_index("code")["name"])
 
 
 def rdflib_slice(edition: LsoaEdition, release_dir: Path) -> None:
@@ -248,7 +249,9 @@ def csvw_against_csvcubed(edition: LsoaEdition, folder: Path) -> None:
     command = [str(bin_dir / "csvcubed"), "build", str(tidy), "-c", str(config), "-o", str(theirs)]
 
     load = load_average()
-    ours_ms, _ = timed(lambda: write_csvw(table, spec, shape, minter, ours, "imd-lsoa-2019"), REPEATS)
+    ours_ms, _ = timed(
+        lambda: write_csvw(table, edition.names, spec, shape, minter, ours, "imd-lsoa-2019"), REPEATS
+    )
     theirs_ms, _ = timed(lambda: subprocess.run(command, check=True, capture_output=True), REPEATS)
     print(
         f"(c) imd-lsoa/2019 tidy table, {len(table):,} observations "
