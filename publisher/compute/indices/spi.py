@@ -98,6 +98,7 @@ def area_panel(spec: DatasetSpec, method: Method, only_areas: set[str] | None = 
     files = spec.inputs["indicators"]  # a list of files, or (a method for several editions) role → file
     paths = files if isinstance(files, dict) else {name: name for name in files}
     rates = _rates(spec)
+    rated = {}  # column of the panel read as a numerator → the population it is a rate over
     lsoa_values = None
     for name in dict.fromkeys(i.source["file"] for i in method.indicators):
         if name not in paths:
@@ -108,10 +109,9 @@ def area_panel(spec: DatasetSpec, method: Method, only_areas: set[str] | None = 
             spec.input_path(paths[name]), {"lsoa": "code", **dict.fromkeys(read, "optional-decimal")}
         )
         frame = frame.rename(columns={source: f"{name}:{c}" for source, c in read.items()})
+        rated |= {f"{name}:{c}": rates[c][1] for c in columns if c in rates}
         lsoa_values = frame if lsoa_values is None else lsoa_values.merge(frame, on="lsoa")
-    bases = sorted(
-        {i.source.get("population", "total") for i in method.indicators} | {b for _, b in rates.values()}
-    )
+    bases = sorted({i.source.get("population", "total") for i in method.indicators} | set(rated.values()))
     wanted = {base: spec.denominator_columns(base) for base in bases}
     columns = sorted({column for names in wanted.values() for column in names})
     people = read_input(
@@ -131,10 +131,8 @@ def area_panel(spec: DatasetSpec, method: Method, only_areas: set[str] | None = 
             f"of {spec.geography_vintage!r} and their {GROUP_OF[spec.geography_level]}s"
         )
     lsoa_values = lsoa_values.merge(population, on="lsoa")
-    for name in paths:
-        for column, (_, base) in rates.items():
-            if f"{name}:{column}" in lsoa_values:
-                lsoa_values[f"{name}:{column}"] /= lsoa_values[base]
+    for column, base in rated.items():
+        lsoa_values[column] /= lsoa_values[base]
     lsoas = lsoa_values.merge(grouping, on="lsoa")
     if only_areas is not None:
         lsoas = lsoas[lsoas["lsoa"].isin(only_areas)]
