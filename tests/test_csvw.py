@@ -19,6 +19,8 @@ RELEASES = [
     "imd-lsoa/2015",
     "spi-ward/london-2019",
     "spi-lad/london-2019",
+    "spi-ward/england-2019",
+    "spi-ward/england-2025",
     "imd-ward/2019",
     "imd-lad/2019",
     "imd-stp/2019",

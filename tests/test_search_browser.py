@@ -22,7 +22,9 @@ def test_typing_gasc_suggests_gascoigne_and_opens_its_page(browser, small_server
     box = page.get_by_role("combobox", name="Find an area by name or code")
     box.press_sequentially("Gasc", delay=50)
     first = page.locator("#site-search-list [role=option]").first
-    expect(first).to_contain_text("Gascoigne")  # the list answers each letter: wait for the last
+    expect(first).to_contain_text(
+        "Gascoigne", timeout=30_000
+    )  # the list answers each letter: wait for the last
     assert "Barking and Dagenham" in first.inner_text()
     assert box.get_attribute("aria-expanded") == "true"
     page.shot()
@@ -63,7 +65,9 @@ def test_a_misspelling_is_suggested_and_escape_closes_the_list(browser, small_se
     box = page.get_by_role("combobox", name="Find an area by name or code")
     box.press_sequentially("Hackny", delay=50)
     options = page.locator("#site-search-list [role=option]")
-    expect(options.first).to_have_text(re.compile(r"^Hackney"))  # the answer to the whole word
+    expect(options.first).to_have_text(
+        re.compile(r"^Hackney"), timeout=30_000
+    )  # the answer to the whole word
     box.press("ArrowUp")  # from no choice up to the last
     last = f"site-search-option-{options.count() - 1}"
     assert box.get_attribute("aria-activedescendant") == last
